@@ -1,0 +1,3 @@
+from alpick.cli.main import main
+
+main()

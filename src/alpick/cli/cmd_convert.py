@@ -1,0 +1,9 @@
+"""CLI: the `convert` commands (parsing and printing only)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
