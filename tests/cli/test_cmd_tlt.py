@@ -216,6 +216,7 @@ def test_run_without_tlt_is_a_clear_error(tmp_path: Path) -> None:
         "error: tlt is not on PATH; install NVIDIA TLT/TAO or run the printed commands where it is"
     )
     assert "s3cret" not in proc.stdout + proc.stderr
+    assert not (tmp_path / "yolo_v4/experiment_dir_unpruned").exists()  # nothing made
 
 
 def test_run_passes_the_key_to_tlt_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -249,7 +249,7 @@ def train_cmd(
     model_group: bool = _MODEL_GROUP,
 ) -> None:
     """Print the TLT/TAO training command for the project (run it with --run)."""
-    from alpick.loop.tlt_commands import tlt_commands
+    from alpick.loop.tlt_commands import check_runnable, tlt_commands
 
     root = _root()
     spec_host, exp_host = _under(root, spec), _under(root, experiment_dir)
@@ -269,6 +269,7 @@ def train_cmd(
         err.print(f"note: {message}", markup=False)
     typer.echo(f"mkdir -p {shlex.quote(str(exp_host))}")
     if run:
+        check_runnable(commands, key_env=key_env)
         exp_host.mkdir(parents=True, exist_ok=True)
     _print_or_run(commands, key_env=key_env, run=run)
 

@@ -25,6 +25,7 @@ from alpick.errors import AlpickError
 from alpick.formats.tlt_spec import Block
 
 __all__ = [
+    "check_runnable",
     "default_model_path",
     "format_command",
     "key_placeholder",
@@ -146,6 +147,37 @@ def format_command(argv: Sequence[str], *, key_env: str = "KEY", wrap: bool = Tr
     return " \\\n    ".join(" ".join(line) for line in lines)
 
 
+def check_runnable(
+    commands: Sequence[Sequence[str]],
+    *,
+    key_env: str = "KEY",
+    env: Mapping[str, str] | None = None,
+    need_path: bool = True,
+) -> str:
+    """Check that the commands can run; return the key (for :func:`run_commands` only).
+
+    Raises:
+        AlpickError: If a launcher is not on PATH (when ``need_path``) or the key variable is
+            unset or empty. Messages never contain the key.
+    """
+    key_placeholder(key_env)
+    if need_path:
+        for binary in dict.fromkeys(argv[0] for argv in commands):
+            if shutil.which(binary) is None:
+                raise AlpickError(
+                    f"{binary} is not on PATH; install NVIDIA TLT/TAO or run the printed "
+                    "commands where it is"
+                )
+    key = (os.environ if env is None else env).get(key_env, "")
+    if not key:
+        raise AlpickError(
+            f"environment variable {key_env} is not set; export your NGC key in it "
+            f"(`export {key_env}=...`, or name another variable with --key-env); "
+            "it is never printed"
+        )
+    return key
+
+
 def run_commands(
     commands: Sequence[Sequence[str]],
     *,
@@ -159,28 +191,15 @@ def run_commands(
         commands: Argument lists from :func:`tlt_commands`.
         key_env: The environment variable holding the key.
         env: The environment to read the key from (default: ``os.environ``).
-        runner: Runs one argument list and returns its exit status (default: a subprocess);
-            for tests.
+        runner: Runs one argument list and returns its exit status (default: a subprocess,
+            which needs the launcher on PATH); for tests.
 
     Raises:
-        AlpickError: If the launcher is not on PATH, the key variable is unset or empty, or a
-            command fails. Messages never contain the key.
+        AlpickError: As :func:`check_runnable`, or if a command fails. Messages never contain
+            the key.
     """
-    environ = os.environ if env is None else env
+    key = check_runnable(commands, key_env=key_env, env=env, need_path=runner is None)
     placeholder = key_placeholder(key_env)
-    for argv in commands:
-        binary = argv[0]
-        if runner is None and shutil.which(binary) is None:
-            raise AlpickError(
-                f"{binary} is not on PATH; install NVIDIA TLT/TAO or run the printed commands "
-                "where it is"
-            )
-    key = environ.get(key_env, "")
-    if not key:
-        raise AlpickError(
-            f"environment variable {key_env} is not set; export your NGC key in it "
-            "(e.g. `export KEY=...`, or name another variable with --key-env); it is never printed"
-        )
     run = runner or _subprocess_runner
     for argv in commands:
         status = run([key if a == placeholder else a for a in argv])
