@@ -275,7 +275,7 @@ def test_tags_parents_and_added_samples(make_pool: MakePool) -> None:
             "img_005.png",
         ]
         assert [s.id for s in project.added_samples("initial")] == [ids[4], ids[1]]
-        assert len(project.create_tag("empty", [])) == 0
+        assert project.create_tag("empty", []).sample_ids == []
 
 
 def test_tag_errors_leave_no_trace(make_pool: MakePool) -> None:

@@ -53,7 +53,7 @@ def annotate(
 ) -> None:
     """Simulate the annotator: copy the tag's images and labels that are not yet in --to."""
     with open_project() as project:
-        size = len(project.tag(tag))
+        size = len(project.tag(tag).sample_ids)
         added = project.annotate(tag, src=src, dst=dst)
     out.print(
         f"annotated {_plural(added, 'new image')} of tag {tag!r} "

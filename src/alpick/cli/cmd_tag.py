@@ -25,7 +25,9 @@ def list_() -> None:
         return
     table = Table("name", "size", "parent", "method", "created")
     for tag in tags:
-        table.add_row(tag.name, f"{len(tag):,}", tag.parent or "", tag.method, tag.created_at)
+        table.add_row(
+            tag.name, f"{len(tag.sample_ids):,}", tag.parent or "", tag.method, tag.created_at
+        )
     out.print(table)
 
 
@@ -70,7 +72,7 @@ def create(
     with open_project() as project:
         ids = resolve_names(names, project.samples(), what=str(from_file))
         tag = project.create_tag(name, ids, config={"from_file": str(from_file.resolve())})
-    out.print(f"created tag {tag.name!r} with {len(tag):,} images", markup=False)
+    out.print(f"created tag {tag.name!r} with {len(tag.sample_ids):,} images", markup=False)
 
 
 @sub.command("delete")

@@ -111,7 +111,9 @@ class Project(Artifacts):
             if differ:
                 project.close()
                 theirs = ", ".join(f"{k}={project._settings.get(k)}" for k in differ)
-                raise AlpickError(f"project {root} already exists with {theirs}")
+                raise AlpickError(
+                    f"project {root} already exists with {theirs} (settings cannot change)"
+                )
             return project
         (root / STATE_DIR).mkdir(parents=True, exist_ok=True)
         _db.create(path, settings)

@@ -47,9 +47,6 @@ class Tag:
     created_at: str
     sample_ids: list[int] = field(default_factory=list)
 
-    def __len__(self) -> int:
-        return len(self.sample_ids)
-
 
 @dataclass(frozen=True)
 class EmbeddingSet:
