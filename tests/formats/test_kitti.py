@@ -60,7 +60,12 @@ def test_columns_written() -> None:
     assert len(format_kitti(det, names).split()) == 15
     det = Detections(np.array([[1, 2, 3, 4]]), np.array([0]), np.array([0.5]))
     line = format_kitti(det, names)
-    assert line.split() == ["apple", *"0.00 0 0.00 1.00 2.00 3.00 4.00".split(), *["0.00"] * 7, "0.500000"]
+    assert line.split() == [
+        "apple",
+        *["0.00", "0", "0.00", "1.00", "2.00", "3.00", "4.00"],
+        *["0.00"] * 7,
+        "0.500000",
+    ]
 
 
 def test_class_name_with_space_cannot_be_written() -> None:

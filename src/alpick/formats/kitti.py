@@ -18,7 +18,14 @@ from numpy.typing import NDArray
 from alpick.errors import AlpickError
 from alpick.formats.atomic import write_text_atomic
 from alpick.formats.detections import Classes, Detections
-from alpick.formats.tokens import check_number_chars, raise_at, read_bytes, to_float, to_str, tokenise
+from alpick.formats.tokens import (
+    check_number_chars,
+    raise_at,
+    read_bytes,
+    to_float,
+    to_str,
+    tokenise,
+)
 
 LABEL_COLUMNS = 15
 PREDICTION_COLUMNS = 16
@@ -213,7 +220,9 @@ def _parse(
         has_conf = is_prediction[f] or (predictions and lo == hi)
         # Every rule of Detections was checked above for the whole batch at once.
         out.append(
-            Detections.unchecked(xyxy32[lo:hi], class_id[lo:hi], conf32[lo:hi] if has_conf else None)
+            Detections.unchecked(
+                xyxy32[lo:hi], class_id[lo:hi], conf32[lo:hi] if has_conf else None
+            )
         )
     return out
 
