@@ -24,6 +24,7 @@ from alpick.formats.tokens import (
     read_bytes,
     to_float,
     to_str,
+    token_lengths,
     tokenise,
 )
 
@@ -186,7 +187,8 @@ def _parse(
     # Columns 5..8 (the box) and 16 (confidence) are parsed; the others only checked to be
     # numbers, lexically, which is much cheaper.
     lines = np.arange(n_lines)
-    check_number_chars(table, 1, sources, "KITTI")
+    name_lengths = token_lengths(table, table.line_first)
+    check_number_chars(table, name_lengths, sources, "KITTI")
     box_tokens = table.line_first[:, None] + np.arange(4, 8)
     xyxy = to_float(table, box_tokens.reshape(-1), np.repeat(lines, 4), sources, "KITTI")
     xyxy = xyxy.reshape(n_lines, 4)
@@ -202,7 +204,7 @@ def _parse(
     )
     xyxy = _clip(xyxy, table.line_file, sizes)
 
-    names, name_index = to_str(table, table.line_first)
+    names, name_index = to_str(table, table.line_first, name_lengths)
     class_id = np.asarray(classes.ids(names), np.int64)[name_index] if names else name_index
 
     limit = float(np.finfo(np.float32).max)

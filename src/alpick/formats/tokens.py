@@ -4,11 +4,15 @@ The files are joined into one byte buffer and split into tokens and lines with n
 parsing 100,000 small files costs a handful of array operations, not a Python object per box.
 Whitespace is every byte up to 32 (space, tab, CR, other control characters); a line is what
 ends with LF, so CRLF files, trailing spaces and blank lines need no special care.
+
+Only token *starts* are located over the whole buffer (the costliest pass); a token's end is
+found where it is needed, by reading on until whitespace.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
@@ -21,8 +25,9 @@ from alpick.errors import AlpickError
 
 _BOM = b"\xef\xbb\xbf"
 _PAD = 64  # zero bytes after the buffer, so a fixed-width window fits at every token
+_TOKEN = re.compile(rb"[^\x00-\x20]+")
 _MAX_PLAIN_DIGITS = 15  # an integer of 15 digits is exact in float64
-_POW10_FLOAT = 10.0 ** np.arange(_MAX_PLAIN_DIGITS + 1)
+_POW10 = 10.0 ** np.arange(_MAX_PLAIN_DIGITS + 1)
 
 Int64Array = NDArray[np.int64]
 
@@ -32,9 +37,9 @@ class TokenTable:
     """Tokens and non-blank lines of several files.
 
     Attributes:
-        buffer: All files joined by newlines, followed by zero padding, ``(B,)`` uint8.
+        raw: All files joined by newlines.
+        buffer: ``raw`` followed by zero padding, ``(B,)`` uint8.
         starts: Byte offset where each token starts, ``(T,)``.
-        ends: Byte offset just past each token, ``(T,)``.
         line_first: Index of the first token of each non-blank line, ``(L,)``.
         line_ntok: Number of tokens on each non-blank line, ``(L,)``.
         line_file: Index of the file each non-blank line belongs to, ``(L,)``.
@@ -42,9 +47,9 @@ class TokenTable:
         n_files: Number of files.
     """
 
+    raw: bytes
     buffer: NDArray[np.uint8]
     starts: Int64Array
-    ends: Int64Array
     line_first: Int64Array
     line_ntok: Int64Array
     line_file: Int64Array
@@ -55,10 +60,14 @@ class TokenTable:
         """Number of non-blank lines of each file, ``(n_files,)``."""
         return np.bincount(self.line_file, minlength=self.n_files).astype(np.int64)
 
+    def token_bytes(self, token: int) -> bytes:
+        """One token's bytes."""
+        match = _TOKEN.match(self.raw, int(self.starts[token]))
+        return match.group() if match else b""
+
     def text(self, token: int) -> str:
         """One token as text (for error messages)."""
-        raw = self.buffer[self.starts[token] : self.ends[token]].tobytes()
-        return raw.decode("utf-8", errors="replace")
+        return self.token_bytes(token).decode("utf-8", errors="replace")
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -74,10 +83,14 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     except OSError as exc:
         raise AlpickError(f"{os.fspath(path)}: cannot read: {exc.strerror or exc}") from None
     try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
-        return b"".join(chunks)
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) != size:  # a short read, or a file that grew: read on to the end
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 16):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        return data
     except OSError as exc:
         raise AlpickError(f"{os.fspath(path)}: cannot read: {exc.strerror or exc}") from None
     finally:
@@ -94,60 +107,69 @@ def tokenise(blobs: Sequence[bytes]) -> TokenTable:
         The token table; files without tokens simply have no lines.
     """
     blobs = [b[len(_BOM) :] if b.startswith(_BOM) else b for b in blobs]
-    joined = b"\n".join(blobs)
-    size = len(joined)
+    raw = b"\n".join(blobs)
+    size = len(raw)
     buffer = np.zeros(size + _PAD, dtype=np.uint8)
-    buffer[:size] = np.frombuffer(joined, dtype=np.uint8)
+    buffer[:size] = np.frombuffer(raw, dtype=np.uint8)
     text = buffer[:size]
     lengths = np.fromiter((len(b) + 1 for b in blobs), dtype=np.int64, count=len(blobs))
     file_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
 
-    # Token boundaries: every switch between whitespace (bytes <= 32) and text.
     solid = text > 32
-    switches = np.flatnonzero(solid[1:] != solid[:-1]) + 1
-    if size and solid[0]:
-        switches = np.concatenate([[0], switches])
-    if size and solid[-1]:
-        switches = np.append(switches, size)
-    starts = switches[0::2].astype(np.int64)
-    ends = switches[1::2].astype(np.int64)
+    start_mask = solid.copy()
+    start_mask[1:] &= ~solid[:-1]
+    starts = np.flatnonzero(start_mask)
 
     # Lines: the tokens between two line feeds.
     newlines = np.flatnonzero(text == 10)
     line_bounds = np.concatenate([[0], newlines + 1, [size + 1]])
     first_token = np.searchsorted(starts, line_bounds)
     tokens_on_line = np.diff(first_token)
-    line_global = np.flatnonzero(tokens_on_line).astype(np.int64)
-    line_first = first_token[line_global].astype(np.int64)
-    line_ntok = tokens_on_line[line_global].astype(np.int64)
+    line_global = np.flatnonzero(tokens_on_line)
     file_first_line = np.searchsorted(newlines, file_start)
-    line_file = (np.searchsorted(file_first_line, line_global, side="right") - 1).astype(np.int64)
-    line_number = (line_global - file_first_line[line_file] + 1).astype(np.int64)
+    line_file = np.searchsorted(file_first_line, line_global, side="right") - 1
     return TokenTable(
+        raw=raw,
         buffer=buffer,
-        starts=starts,
-        ends=ends,
-        line_first=line_first,
-        line_ntok=line_ntok,
-        line_file=line_file,
-        line_number=line_number,
+        starts=starts.astype(np.int64),
+        line_first=first_token[line_global].astype(np.int64),
+        line_ntok=tokens_on_line[line_global].astype(np.int64),
+        line_file=line_file.astype(np.int64),
+        line_number=(line_global - file_first_line[line_file] + 1).astype(np.int64),
         n_files=len(blobs),
     )
 
 
+def token_lengths(table: TokenTable, tokens: Int64Array) -> Int64Array:
+    """Length in bytes of each of the given tokens, ``(K,)``."""
+    if len(tokens) == 0:
+        return np.zeros(0, np.int64)
+    starts = table.starts[tokens]
+    following = np.append(table.starts, len(table.raw))[tokens + 1]
+    width = int((following - starts).max())  # a token ends before the next one starts
+    if width > _PAD:
+        return np.array([len(table.token_bytes(int(t))) for t in tokens], np.int64)
+    chars = sliding_window_view(table.buffer, width)[starts]
+    return np.logical_and.accumulate(chars > 32, axis=1).sum(1).astype(np.int64)
+
+
 def check_number_chars(
-    table: TokenTable, first_column: int, sources: Sequence[str], what: str
+    table: TokenTable, first_lengths: Int64Array, sources: Sequence[str], what: str
 ) -> None:
-    """Check that every token of every line from ``first_column`` on looks like a number.
+    """Check that every token after the first of each line looks like a number.
 
     A cheap lexical test (only ``0-9 . + - e E``) for columns that are read but not used; the
-    tokens before ``first_column`` (e.g. a class name) may hold anything.
+    first token of a line (a class name) may hold anything.
+
+    Args:
+        table: The token table.
+        first_lengths: Length of the first token of each line, ``(L,)``.
+        sources: File names, for error messages.
+        what: The format, for error messages.
 
     Raises:
         AlpickError: ``FILE:LINE: ...`` naming the first offending token.
     """
-    if first_column != 1:
-        raise ValueError("only a first free column (the class name) is supported")
     text = table.buffer
     number_like = (
         ((text >= 48) & (text <= 57))  # digits
@@ -160,13 +182,11 @@ def check_number_chars(
     odd = np.flatnonzero(~number_like)
     if len(odd) == 0:
         return
-    # Allowed only inside the first token of a line.
     first_starts = table.starts[table.line_first]
-    first_ends = table.ends[table.line_first]
     line = np.searchsorted(first_starts, odd, side="right") - 1
-    outside = (line < 0) | (odd >= first_ends[np.maximum(line, 0)])
-    if outside.any():
-        pos = int(odd[np.flatnonzero(outside)[0]])
+    inside = (line >= 0) & (odd < first_starts[np.maximum(line, 0)] + first_lengths[line])
+    if not inside.all():
+        pos = int(odd[np.flatnonzero(~inside)[0]])
         token = int(np.searchsorted(table.starts, pos, side="right") - 1)
         line_of_token = int(np.searchsorted(table.line_first, token, side="right") - 1)
         raise_at(table, sources, line_of_token, f"{what}: not a number: {table.text(token)!r}")
@@ -197,59 +217,67 @@ def to_float(
     Raises:
         AlpickError: ``FILE:LINE: ...`` for the first token that is not a finite number.
     """
-    values = np.zeros(len(tokens), np.float64)
-    if len(tokens) == 0:
+    k = len(tokens)
+    values = np.zeros(k, np.float64)
+    if k == 0:
         return values
-    lengths = table.ends[tokens] - table.starts[tokens]
-    width = int(min(lengths.max(), _MAX_PLAIN_DIGITS + 2))
     starts = table.starts[tokens]
-    # Read the digits left to right into one exact integer, then divide once by
-    # 10^(digits after the dot): a single correctly rounded operation, so the result is the
-    # same as a full string-to-float parse.
-    mantissa = np.zeros(len(tokens), np.int64)
-    n_digits = np.zeros(len(tokens), np.int64)
-    n_fraction = np.zeros(len(tokens), np.int64)
-    n_dots = np.zeros(len(tokens), np.int64)
+    # Read the digits left to right into one exact integer (float64 holds 15 digits exactly),
+    # then divide once by 10^(digits after the dot): a single correctly rounded operation, so
+    # the result is the same as a full string-to-float parse.
+    mantissa = np.zeros(k, np.float64)
+    n_digits = np.zeros(k, np.int8)
+    n_fraction = np.zeros(k, np.int8)
+    n_dots = np.zeros(k, np.int8)
+    odd = np.zeros(k, bool)  # a byte that has no place in a plain decimal
+    alive = np.ones(k, bool)  # still inside the token
     negative = table.buffer[starts] == 45
-    for j in range(width):
-        c = table.buffer[starts + j]  # the j-th character of every token (zero padding at end)
-        inside = j < lengths
-        digit = (c >= 48) & (c <= 57) & inside
-        mantissa = np.where(digit, mantissa * 10 + (c.astype(np.int64) - 48), mantissa)
+    for j in range(_MAX_PLAIN_DIGITS + 2):
+        c = table.buffer[starts + j]  # the j-th byte of every token (zero padding at the end)
+        alive &= c > 32
+        if not alive.any():
+            break
+        d = c - np.uint8(48)  # wraps around for bytes below "0"
+        digit = alive & (d < 10)
+        mantissa = np.where(digit, mantissa * 10 + d, mantissa)
         n_digits += digit
         n_fraction += digit & (n_dots > 0)
-        n_dots += (c == 46) & inside
-    plain = (
-        (lengths <= width)
-        & (n_digits >= 1)
-        & (n_digits <= _MAX_PLAIN_DIGITS)
-        & (n_dots <= 1)
-        & (n_digits + n_dots + negative == lengths)
-    )
-    magnitude = mantissa / _POW10_FLOAT[np.minimum(n_fraction, _MAX_PLAIN_DIGITS)]
+        dot = alive & (c == 46)
+        n_dots += dot
+        other = alive & ~digit & ~dot
+        odd |= (other & ~negative) if j == 0 else other
+    alive &= table.buffer[starts + _MAX_PLAIN_DIGITS + 2] > 32  # longer than a plain decimal
+    plain = ~alive & ~odd & (n_digits >= 1) & (n_digits <= _MAX_PLAIN_DIGITS) & (n_dots <= 1)
+    magnitude = mantissa / _POW10[np.minimum(n_fraction, _MAX_PLAIN_DIGITS)]
     values[plain] = np.where(negative, -magnitude, magnitude)[plain]
-
     other = np.flatnonzero(~plain)
     if len(other):
         values[other] = _to_float_slow(table, tokens[other], token_line[other], sources, what)
     return values
 
 
-def to_str(table: TokenTable, tokens: Int64Array) -> tuple[list[str], Int64Array]:
+def to_str(
+    table: TokenTable, tokens: Int64Array, lengths: Int64Array | None = None
+) -> tuple[list[str], Int64Array]:
     """Distinct token texts in order of first appearance, and each token's index among them.
+
+    Args:
+        table: The token table.
+        tokens: Indices of the tokens, ``(K,)``.
+        lengths: Their lengths, if known (see :func:`token_lengths`).
 
     Raises:
         AlpickError: If a token is not valid UTF-8.
     """
     if len(tokens) == 0:
         return [], np.zeros(0, np.int64)
-    lengths = table.ends[tokens] - table.starts[tokens]
+    lengths = token_lengths(table, tokens) if lengths is None else lengths
     width = int(lengths.max())
     if width > _PAD:
-        raw = [table.buffer[table.starts[t] : table.ends[t]].tobytes() for t in tokens]
-        text = np.array(raw, dtype=f"S{width}")
+        text = np.array([table.token_bytes(int(t)) for t in tokens], dtype=f"S{width}")
     else:
-        chars, _ = _windows(table, tokens, width)
+        chars = sliding_window_view(table.buffer, width)[table.starts[tokens]]
+        chars[np.arange(width) >= lengths[:, None]] = 0
         text = np.ascontiguousarray(chars).view(f"S{width}").reshape(-1)
     uniq, first, inverse = np.unique(text, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
@@ -268,17 +296,6 @@ def raise_at(table: TokenTable, sources: Sequence[str], line: int, message: str)
     raise AlpickError(f"{source}:{int(table.line_number[line])}: {message}")
 
 
-def _windows(
-    table: TokenTable, tokens: Int64Array, width: int
-) -> tuple[NDArray[np.uint8], Int64Array]:
-    """The first ``width`` bytes of each token, zero past its end, ``(K, width)``; lengths."""
-    starts = table.starts[tokens]
-    lengths = table.ends[tokens] - starts
-    chars = sliding_window_view(table.buffer, width)[starts]
-    chars[np.arange(width) >= lengths[:, None]] = 0
-    return chars, lengths
-
-
 def _to_float_slow(
     table: TokenTable,
     tokens: Int64Array,
@@ -286,7 +303,7 @@ def _to_float_slow(
     sources: Sequence[str],
     what: str,
 ) -> NDArray[np.float64]:
-    raw = [table.buffer[table.starts[t] : table.ends[t]].tobytes() for t in tokens]
+    raw = [table.token_bytes(int(t)) for t in tokens]
     text = np.array(raw, dtype=bytes)
     try:
         values = text.astype(np.float64)
