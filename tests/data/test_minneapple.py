@@ -64,6 +64,9 @@ def test_mask_boxes_extent() -> None:
         [20, 0, 25, 1],
         [0, 10, 4, 13],
     ]
+    split = np.zeros((6, 6), np.uint8)
+    split[0, 0] = split[4, 5] = 2  # one id in two places: one box around both
+    assert mask_boxes(split)[1].tolist() == [[0, 0, 6, 5]]
     ids, boxes = mask_boxes(np.zeros((4, 4), np.uint8))
     assert ids.shape == (0,) and boxes.shape == (0, 4)
 
