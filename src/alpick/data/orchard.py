@@ -146,7 +146,8 @@ def _check_args(n_train: int, n_test: int, size: tuple[int, int], seed: int) -> 
     if n_test < 0:
         raise AlpickError(f"--n-test must be at least 0, got {n_test}")
     if len(size) != 2 or min(size) < MIN_SIDE:
-        raise AlpickError(f"size must be at least {MIN_SIDE}x{MIN_SIDE} pixels, got {size}")
+        shown = "x".join(str(v) for v in size)
+        raise AlpickError(f"size must be at least {MIN_SIDE}x{MIN_SIDE} pixels, got {shown}")
     if seed < 0:
         raise AlpickError(f"--seed must be non-negative, got {seed}")
 
@@ -157,6 +158,11 @@ def _prepare(out: Path, overwrite: bool) -> Path:
         raise AlpickError(f"cannot write to {out}: it is a file")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise AlpickError(f"{out} exists and is not empty (use --force to replace it)")
+    for above in out.absolute().parents:
+        if above.exists():
+            if not above.is_dir():
+                raise AlpickError(f"cannot write to {out}: {above} is a file")
+            break
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"

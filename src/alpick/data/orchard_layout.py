@@ -61,6 +61,7 @@ class Layout:
             where it is high, the background is the canopy's shaded inside, not the sky.
         horizon: Row where the far ground meets the sky (negative: none visible).
         soil_top: Row where bare soil starts, per column, ``(width,)``.
+        canopy_bottom: Lower edge of the foliage, per column, ``(width,)``.
         closeup: Whether the canopy fills the frame (no sky, no ground).
     """
 
@@ -71,6 +72,7 @@ class Layout:
     unit: float
     horizon: float
     soil_top: F64
+    canopy_bottom: F64
     closeup: bool
 
 
@@ -165,10 +167,10 @@ def build_layout(
     def points(n: float) -> tuple[F64, F64]:
         return shapes.sample_points(rng, int(n), width, height, margin, canopy.presence)
 
+    branches = shapes.trees(rng, pen, canopy.trunks, canopy.top, canopy.bottom, height, u)
     shapes.leaves(rng, pen, *points(area / 260), leaf, (LEAF_CODES[0], 24))
     if not closeup:
         shapes.trellis(rng, pen, width, height, u, float(canopy.top.min()))
-    branches = shapes.trees(rng, pen, canopy.trunks, canopy.top, canopy.bottom, height, u)
 
     ax, ay, ar = np.zeros(0), np.zeros(0), np.zeros(0)
     presence = canopy.field(height)
@@ -209,5 +211,6 @@ def build_layout(
         unit=u,
         horizon=horizon,
         soil_top=soil_top,
+        canopy_bottom=canopy.bottom,
         closeup=closeup,
     )

@@ -67,11 +67,12 @@ def _background(rng: np.random.Generator, cond: Condition, layout: Layout) -> F3
     t = np.clip(rows[:hz] / max(layout.horizon, 1.0), 0.0, 1.0)[..., None]
     out[:hz] = _rgb(cond.sky_top) * (1.0 - t) + _rgb(cond.sky_horizon) * t
 
-    far_h = ((30 + 70 * noise_1d(rng, w, 40 * u)) * u).astype(np.float32)
+    bumps = 0.6 * noise_1d(rng, w, 40 * u) + 0.4 * noise_1d(rng, w, 9 * u)
+    far_h = ((25 + 90 * bumps) * u).astype(np.float32)
     top = int(np.clip(hz - np.ceil(far_h.max()), 0, h))
     tex = 0.7 + 0.6 * ValueNoise(rng, h, w, 7 * u).field(hz - top, w, top)
     in_band = rows[top:hz] > np.float32(layout.horizon) - far_h[None, :]
-    far_col = _rgb(cond.far_trees) * 0.75 + _rgb(cond.sky_horizon) * 0.25
+    far_col = _rgb(cond.far_trees) * 0.85 + _rgb(cond.sky_horizon) * 0.15
     out[top:hz][in_band] = tex[in_band][:, None] * far_col
 
     g = h - hz
@@ -80,9 +81,11 @@ def _background(rng: np.random.Generator, cond: Condition, layout: Layout) -> F3
     soil_tex = ValueNoise(rng, h, w, 6 * u).field(g, w, hz)
     depth = 0.8 + 0.3 * (rows[hz:] - hz) / max(g, 1)
     is_soil = rows[hz:] >= layout.soil_top.astype(np.float32)[None, :]
-    mix = np.clip((patches - 0.45) * 4.0, 0.0, 1.0) * is_soil
-    on_grass = (0.55 + 0.35 * blades + 0.3 * patches) * depth * (1.0 - mix)
-    on_soil = (0.65 + 0.5 * soil_tex) * mix
+    mix = np.clip((patches - 0.3) * 3.0, 0.0, 1.0) * is_soil
+    below = (rows[hz:] - layout.canopy_bottom.astype(np.float32)[None, :]) / np.float32(50 * u)
+    shadow = 0.55 + 0.45 * np.clip(below, 0.0, 1.0)
+    on_grass = (0.55 + 0.35 * blades + 0.3 * patches) * depth * shadow * (1.0 - mix)
+    on_soil = (0.65 + 0.5 * soil_tex) * shadow * mix
     out[hz:] = on_grass[..., None] * _rgb(cond.grass) + on_soil[..., None] * _rgb(cond.soil)
 
     if cond.sun_glow > 0:
@@ -93,7 +96,7 @@ def _background(rng: np.random.Generator, cond: Condition, layout: Layout) -> F3
         out += glow[..., None] * _rgb((1.0, 0.88, 0.66))
 
     # Where the canopy is dense, its shaded inside shows between the leaves, not the sky.
-    s = np.clip((layout.canopy - 0.45) * 3.0, 0.0, 0.95)
+    s = np.clip((layout.canopy - 0.55) * 4.0, 0.0, 0.95)
     tex = ValueNoise(rng, h, w, 12 * u).field(h, w)
     out *= (1.0 - s)[..., None]
     out += (s * (0.35 + 0.5 * tex))[..., None] * dark

@@ -89,7 +89,7 @@ def trees(
     segments: list[Segment] = []
     for x in xs.tolist():
         col = int(np.clip(x, 0, w - 1))
-        crown = float(top[col]) + draw(rng, 30.0, 90.0) * u
+        crown = float(top[col]) + draw(rng, 60.0, 160.0) * u
         ground = h + 10 * u
         lean = draw(rng, -25.0, 25.0) * u
         base, tip = draw(rng, 7.0, 12.0) * u, 2.5 * u

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from alpick.data.orchard_conditions import CONDITION_NAMES
 from alpick.errors import AlpickError
 
 _LABEL_HEIGHT = 22
@@ -100,7 +101,8 @@ def orchard_contact_sheet(
         for queue in by_condition.values():
             if queue and len(picked) < n:
                 picked.append(queue.pop(0))
-    picked.sort(key=lambda r: list(by_condition).index(r["condition"]))
+    order = {name: i for i, name in enumerate(CONDITION_NAMES)}
+    picked.sort(key=lambda r: order.get(r["condition"], len(order)))
     images = [Path(dataset) / split / "images" / r["image"] for r in picked]
     labels = [f"{r['condition']} ({r['apple_count']} apples)" for r in picked]
     contact_sheet(images, out_png, labels=labels, cols=cols)
