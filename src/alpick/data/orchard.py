@@ -11,13 +11,12 @@
 Training images come in sequences of near-duplicate frames and in skewed conditions; test
 images are independent scenes covering the conditions evenly (see ``docs/orchard.md``). The
 same seed gives the same files: pixels are computed with machine-independent arithmetic and
-written with fixed PNG settings.
+written by a fixed PNG encoder (``orchard_png``).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import secrets
@@ -30,10 +29,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
 
 from alpick.data.orchard_conditions import CONDITION_NAMES, CONDITIONS
 from alpick.data.orchard_plan import SPLITS, FramePlan, OrchardPlan, plan_orchard
+from alpick.data.orchard_png import write_png
 from alpick.data.orchard_scene import MIN_SIDE, Frame, mask_boxes, render_sequence
 from alpick.data.orchard_sheet import contact_sheet, orchard_contact_sheet
 from alpick.errors import AlpickError
@@ -55,9 +54,6 @@ __all__ = [
 DEFAULT_SIZE = (256, 448)
 """Default frame size, (width, height): MinneApple's 720x1280 portrait, scaled down."""
 METADATA_COLUMNS = ("split", "image", "condition", "sequence", "frame", "apple_count")
-PNG_OPTIONS: dict[str, int] = {"compress_level": 6, "compress_type": 3}
-"""Fixed PNG settings (zlib level 6, run-length strategy ``Z_RLE``): fast, about half the raw
-size, and part of what makes the bytes reproducible."""
 
 
 @dataclass(frozen=True)
@@ -128,16 +124,11 @@ class _LazyProgress:
             self.bar.stop()
 
 
-def _png(image: Image.Image, path: Path) -> None:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", **PNG_OPTIONS)
-    path.write_bytes(buf.getvalue())
-
-
-def _mask_image(mask: NDArray[np.uint16]) -> Image.Image:
+def _mask_pixels(mask: NDArray[np.uint16]) -> NDArray[np.uint8] | NDArray[np.uint16]:
+    """8-bit ("L") when every id fits, else 16-bit ("I;16")."""
     if int(mask.max(initial=0)) <= 255:
-        return Image.fromarray(mask.astype(np.uint8))
-    return Image.fromarray(mask)
+        return mask.astype(np.uint8)
+    return mask
 
 
 def _check_args(n_train: int, n_test: int, size: tuple[int, int], seed: int) -> None:
@@ -192,8 +183,8 @@ def _write_frames(
         frames = render_sequence(seq, size)
         for f, frame in enumerate(frames):
             fp = plans[(seq.split, seq.first_index + f)]
-            _png(Image.fromarray(frame.image), tmp / fp.split / "images" / fp.image)
-            _png(_mask_image(frame.mask), tmp / fp.split / "masks" / fp.image)
+            write_png(tmp / fp.split / "images" / fp.image, frame.image)
+            write_png(tmp / fp.split / "masks" / fp.image, _mask_pixels(frame.mask))
             yield fp, frame
         bar.advance(len(frames))
 

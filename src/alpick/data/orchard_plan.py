@@ -102,13 +102,14 @@ def _pick_condition(rng: np.random.Generator, counts: list[int], length: int) ->
     """A condition for the next training sequence, steering the image shares to their targets.
 
     Each condition's deficit is what it would need after this sequence to be exactly on its
-    share; one with a positive deficit is drawn with chance proportional to it. Rare conditions
-    therefore get their few percent even in a small pool, yet the order stays random.
+    share; a condition whose deficit exceeds half the sequence is drawn with chance proportional
+    to the excess (the largest deficit if none does). Rare conditions therefore get their few
+    percent even in a small pool, without overshooting much, yet the order stays random.
     """
     total = sum(counts) + length
     shares = np.array([c.train_share for c in CONDITIONS])
     deficits = shares * total - np.array(counts)
-    positive = np.maximum(deficits, 0.0)
+    positive = np.maximum(deficits - 0.5 * length, 0.0)
     if positive.sum() <= 0.0:
         return int(np.argmax(deficits))
     cdf = np.cumsum(positive)
