@@ -155,7 +155,7 @@ def clusters(
     free_points: tuple[F64, F64],
     max_size: float,
 ) -> tuple[F64, F64, F64]:
-    """``n`` clusters of 1-6 apples, half hanging from branches: centres x, y and radii.
+    """``n`` clusters of apples, half hanging from branches: centres x, y and radii.
 
     Args:
         rng: Source of the placement.
@@ -163,7 +163,7 @@ def clusters(
         u: Pixels per unit.
         branches: Branch segments to hang clusters on.
         free_points: Candidate centres inside the foliage, ``(x, y)``.
-        max_size: Largest cluster size minus one, before skewing towards small clusters.
+        max_size: Cluster sizes run from 1 to ``max_size``, skewed towards 1.
     """
     radius = skewed(rng, 7.0, 25.0, n, power=2) * u
     segs = np.array(branches, dtype=np.float64).reshape(-1, 4)

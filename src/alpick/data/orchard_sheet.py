@@ -70,7 +70,13 @@ def contact_sheet(
 
 
 def orchard_contact_sheet(
-    dataset: Path, out_png: Path, *, n: int = 12, cols: int = 6, split: str = "test"
+    dataset: Path,
+    out_png: Path,
+    *,
+    n: int = 12,
+    cols: int = 6,
+    split: str = "test",
+    thumb_width: int = 256,
 ) -> list[str]:
     """A contact sheet of ``n`` images of a generated orchard, cycling through the conditions.
 
@@ -80,6 +86,7 @@ def orchard_contact_sheet(
         n: Number of images.
         cols: Images per row.
         split: Split to take the images from.
+        thumb_width: Width of each cell in pixels.
 
     Returns:
         The file names shown, in order.
@@ -93,7 +100,7 @@ def orchard_contact_sheet(
             rows = [r for r in csv.DictReader(fh) if r["split"] == split]
     except (OSError, KeyError) as exc:
         raise AlpickError(f"cannot read {meta}: {exc}") from None
-    by_condition: dict[str, list[dict[str, str]]] = {}
+    by_condition: dict[str, list[dict[str, str]]] = {name: [] for name in CONDITION_NAMES}
     for row in rows:
         by_condition.setdefault(row["condition"], []).append(row)
     picked: list[dict[str, str]] = []
@@ -101,9 +108,9 @@ def orchard_contact_sheet(
         for queue in by_condition.values():
             if queue and len(picked) < n:
                 picked.append(queue.pop(0))
-    order = {name: i for i, name in enumerate(CONDITION_NAMES)}
-    picked.sort(key=lambda r: order.get(r["condition"], len(order)))
+    order = list(by_condition)
+    picked.sort(key=lambda r: order.index(r["condition"]))
     images = [Path(dataset) / split / "images" / r["image"] for r in picked]
     labels = [f"{r['condition']} ({r['apple_count']} apples)" for r in picked]
-    contact_sheet(images, out_png, labels=labels, cols=cols)
+    contact_sheet(images, out_png, labels=labels, cols=cols, thumb_width=thumb_width)
     return [r["image"] for r in picked]
