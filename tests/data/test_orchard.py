@@ -105,7 +105,6 @@ def test_pixels_are_pinned(tmp_path: Path) -> None:
     assert digest == PINNED, digest
 
 
-
 def test_report_counts(tmp_path: Path) -> None:
     report = generate_orchard(tmp_path / "r", n_train=8, n_test=5, size=SMALL, seed=1)
     assert report.images == {"train": 8, "test": 5}
