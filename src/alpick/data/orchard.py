@@ -227,7 +227,7 @@ def generate_orchard(
     out = Path(out)
     started = time.monotonic()
     plan = plan_orchard(n_train, n_test, seed)
-    tmp = _prepare(out, overwrite)
+    tmp = _prepare(out.absolute(), overwrite)
     bar = _LazyProgress(progress, n_train + n_test)
     rows: list[dict[str, object]] = []
     boxes: dict[str, list[str]] = {s: [] for s in SPLITS}
@@ -260,7 +260,7 @@ def generate_orchard(
             writer = csv.DictWriter(fh, fieldnames=METADATA_COLUMNS, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
-        _finish(tmp, out)
+        _finish(tmp, out.absolute())
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise AlpickError(f"cannot write to {out}: {exc.strerror or exc}") from None
