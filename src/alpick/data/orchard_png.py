@@ -1,27 +1,19 @@
-"""A small, fast, reproducible PNG writer for the generated images and masks.
+"""PNG writing for the generated images and masks, through Pillow with fixed settings.
 
-Every row uses PNG's "Up" filter (a difference to the row above, one numpy subtraction) and the
-data is deflated with zlib's run-length strategy at a fixed level: about three times faster
-than Pillow's adaptive filtering at a similar size, and the bytes depend only on the pixels
-and on zlib, not on the imaging library's version. Any PNG reader opens the files.
+Fixed settings (compression level 1, no optimisation pass, no metadata) keep the bytes a function
+of the pixels and of Pillow's bundled zlib only, and level 1 keeps generation fast.
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
-_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_UP = 2
-_ZLIB_LEVEL = 6
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+_LEVEL = 1
 
 
 def encode_png(pixels: NDArray[np.uint8] | NDArray[np.uint16]) -> bytes:
@@ -35,23 +27,16 @@ def encode_png(pixels: NDArray[np.uint8] | NDArray[np.uint16]) -> bytes:
         ValueError: For any other shape or dtype.
     """
     if pixels.ndim == 3 and pixels.shape[2] == 3 and pixels.dtype == np.uint8:
-        color, depth, rows = 2, 8, pixels.reshape(pixels.shape[0], -1)
+        image = Image.fromarray(pixels, "RGB")
     elif pixels.ndim == 2 and pixels.dtype == np.uint8:
-        color, depth, rows = 0, 8, pixels
+        image = Image.fromarray(pixels, "L")
     elif pixels.ndim == 2 and pixels.dtype == np.uint16:
-        big_endian = pixels.astype(">u2").view(np.uint8)
-        color, depth, rows = 0, 16, big_endian.reshape(pixels.shape[0], -1)
+        image = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint16))
     else:
         raise ValueError(f"cannot write {pixels.dtype} pixels of shape {pixels.shape} as PNG")
-    height, width = pixels.shape[0], pixels.shape[1]
-    filtered = np.empty((height, rows.shape[1] + 1), dtype=np.uint8)
-    filtered[:, 0] = _UP
-    filtered[0, 1:] = rows[0]
-    np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])  # modulo 256, as PNG wants
-    deflate = zlib.compressobj(_ZLIB_LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
-    data = deflate.compress(filtered.tobytes()) + deflate.flush()
-    header = struct.pack(">IIBBBBB", width, height, depth, color, 0, 0, 0)
-    return _SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=_LEVEL, optimize=False)
+    return buf.getvalue()
 
 
 def write_png(path: Path, pixels: NDArray[np.uint8] | NDArray[np.uint16]) -> None:
