@@ -165,3 +165,15 @@ def test_load_yaml_and_json() -> None:
 def test_load_errors(text: str, suffix: str, match: str) -> None:
     with pytest.raises(SelectionError, match=match):
         load_selection_config(text, suffix)
+
+
+def test_needs_lists_the_inputs_to_load() -> None:
+    needs = SelectionConfig.from_dict(FULL).needs()
+    assert needs.embeddings and needs.predictions
+    assert needs.scores == ("uncertainty_entropy", "object_frequency")
+    assert needs.metadata == ("camera",)
+    assert needs.query_tags == ("hard",)
+    random_only = SelectionConfig.from_dict(
+        {"n_samples": 1, "strategies": [{"input": "RANDOM", "strategy": "WEIGHTS"}]}
+    ).needs()
+    assert not random_only.embeddings and random_only.scores == ()

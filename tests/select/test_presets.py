@@ -62,3 +62,20 @@ def test_random_picks_distinct_non_preselected() -> None:
     pre[:40] = True
     picks = select_samples(preset_config("random", 50), SelectionInputs(), pre)
     assert sorted(picks.tolist()) == list(range(40, 50))
+
+
+def test_resolve_config() -> None:
+    from alpick.select import resolve_config
+
+    assert resolve_config(method="coral", n_samples=5, score="s").strategies[1].score == "s"
+    raw = {"proportion_samples": 0.5, "strategies": [{"input": "RANDOM", "strategy": "WEIGHTS"}]}
+    assert resolve_config(config=raw).proportion_samples == 0.5
+    assert resolve_config(config=raw, n_samples=9).n_samples == 9
+    with pytest.raises(SelectionError, match="not both"):
+        resolve_config(method="RANDOM", n_samples=3, config=raw)
+    with pytest.raises(SelectionError, match="--method"):
+        resolve_config(n_samples=3)
+    with pytest.raises(SelectionError, match="--n-samples"):
+        resolve_config(method="RANDOM")
+    with pytest.raises(SelectionError, match="--n-samples"):
+        resolve_config(config={"strategies": raw["strategies"]})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alpick.select.config import (
     InputKind,
+    InputNeeds,
     Operation,
     SelectionConfig,
     StrategyConfig,
@@ -20,11 +21,12 @@ from alpick.select.engine import select_samples
 from alpick.select.errors import SelectionError
 from alpick.select.inputs import SelectionInputs
 from alpick.select.kcenter import k_center_greedy
-from alpick.select.presets import METHODS, preset_config
+from alpick.select.presets import METHODS, preset_config, resolve_config
 
 __all__ = [
     "METHODS",
     "InputKind",
+    "InputNeeds",
     "MinDistance",
     "Operation",
     "SelectionConfig",
@@ -36,5 +38,6 @@ __all__ = [
     "l2_normalize",
     "load_selection_config",
     "preset_config",
+    "resolve_config",
     "select_samples",
 ]

@@ -230,6 +230,25 @@ class StrategyConfig:
 
 
 @dataclass(frozen=True)
+class InputNeeds:
+    """What a config reads, so a caller loads only that (see :meth:`SelectionConfig.needs`).
+
+    Attributes:
+        embeddings: Whether embeddings are needed.
+        scores: Score names (lower case), in first-use order.
+        metadata: Metadata columns, in first-use order.
+        predictions: Whether per-sample predicted classes are needed.
+        query_tags: Tags whose membership masks SIMILARITY needs.
+    """
+
+    embeddings: bool = False
+    scores: tuple[str, ...] = ()
+    metadata: tuple[str, ...] = ()
+    predictions: bool = False
+    query_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SelectionConfig:
     """How many samples to select, and with which strategies.
 
@@ -299,6 +318,23 @@ class SelectionConfig:
             out["proportion_samples"] = self.proportion_samples
         out["strategies"] = [s.to_dict() for s in self.strategies]
         return out
+
+    def needs(self) -> InputNeeds:
+        """The inputs this config reads."""
+        strategies = self.strategies
+        return InputNeeds(
+            embeddings=any(s.input == InputKind.EMBEDDINGS for s in strategies),
+            scores=tuple(dict.fromkeys(s.score for s in strategies if s.score is not None)),
+            metadata=tuple(
+                dict.fromkeys(
+                    s.key for s in strategies if s.key is not None and s.input == InputKind.METADATA
+                )
+            ),
+            predictions=any(s.input == InputKind.PREDICTIONS for s in strategies),
+            query_tags=tuple(
+                dict.fromkeys(s.query_tag_name for s in strategies if s.query_tag_name is not None)
+            ),
+        )
 
     def with_n_samples(self, n_samples: int) -> SelectionConfig:
         """The same strategies with ``n_samples`` as the total (the CLI's ``--n-samples``)."""

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from alpick.select.config import SelectionConfig
@@ -43,3 +44,35 @@ def preset_config(
     else:
         raise SelectionError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
     return SelectionConfig.from_dict({"n_samples": n_samples, "strategies": strategies})
+
+
+def resolve_config(
+    *,
+    method: str | None = None,
+    n_samples: int | None = None,
+    score: str = "uncertainty_entropy",
+    config: Mapping[str, Any] | None = None,
+) -> SelectionConfig:
+    """The config ``alpick select`` runs, from its options.
+
+    With ``config`` (a mapping loaded from ``--config``), its strategies are used and
+    ``n_samples``, when given, overrides its total; otherwise the preset ``method`` is used.
+
+    Raises:
+        SelectionError: If neither or both of ``method`` and ``config`` are given, if no total
+            is known, or for an invalid config.
+    """
+    if config is not None:
+        if method is not None:
+            raise SelectionError("give --method or --config, not both")
+        parsed = SelectionConfig.from_dict(config)
+        if n_samples is not None:
+            parsed = parsed.with_n_samples(n_samples)
+        if parsed.n_samples is None and parsed.proportion_samples is None:
+            raise SelectionError("give --n-samples or n_samples / proportion_samples in the config")
+        return parsed
+    if method is None:
+        raise SelectionError("give --method (RANDOM, CORESET, CORAL) or --config")
+    if n_samples is None:
+        raise SelectionError("give --n-samples")
+    return preset_config(method, n_samples, score=score)
