@@ -240,3 +240,36 @@ def test_missing_or_bad_inputs_are_named(
 ) -> None:
     with pytest.raises(SelectionError, match=match):
         select_samples(_config(strategy, n=5), inputs, np.zeros(300, bool))
+
+
+MIXES = [
+    [DIV],
+    [DIV, {"input": "SCORES", "score": "s", "strategy": "WEIGHTS"}],
+    [{"input": "RANDOM", "strategy": "WEIGHTS"}],
+    [DIV, {"input": "PREDICTIONS", "strategy": "BALANCE", "target": {"0": 0.3, "1": 0.7}}],
+    [
+        {"input": "SCORES", "score": "s", "strategy": "WEIGHTS", "strength": -0.5},
+        {"input": "EMBEDDINGS", "strategy": "TYPICALITY", "k": 3},
+    ],
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, len(MIXES) - 1), st.integers(0, 2**16), st.integers(0, 30), st.integers(0, 30)
+)
+def test_engine_never_repicks_or_returns_preselected(
+    mix: int, seed: int, n_pre: int, n_new: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    emb = rng.integers(-2, 3, (40, 3)).astype(np.float32)  # small grid: many duplicates
+    pre = np.zeros(40, bool)
+    pre[rng.choice(40, n_pre, replace=False)] = True
+    n_new = min(n_new, 40 - n_pre)
+    inputs = SelectionInputs(
+        embeddings=emb, scores={"s": rng.random(40)}, predictions_class=rng.integers(0, 2, 40)
+    )
+    config = _config(*MIXES[mix], n=n_pre + n_new)
+    picks = select_samples(config, inputs, pre, rng=np.random.default_rng(seed))
+    assert len(picks) == n_new == len(set(picks.tolist()))
+    assert not pre[picks].any()
