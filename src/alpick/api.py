@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alpick.formats.labels_dir import YOLO_NAME_FILES
 from alpick.store.labels_io import label_suffix
 from alpick.store.project import Project as _StoreProject
 
@@ -26,6 +27,9 @@ class Project(_StoreProject):
     ) -> int:
         """Simulate the annotator: copy the images and label files of ``tag``'s samples from
         ``src`` (``images/`` + ``labels/``) into ``dst``, skipping those already there.
+
+        YOLO's class names file (``classes.txt`` or ``data.yaml``) goes along. COCO labels are
+        one file for the whole folder and are not copied.
 
         Args:
             tag: The tag to annotate.
@@ -46,4 +50,5 @@ class Project(_StoreProject):
             src=self.root / src,
             dst=self.root / dst,
             label_suffix=label_suffix(self.label_format),
+            shared_label_files=YOLO_NAME_FILES if self.label_format == "yolo" else (),
         )

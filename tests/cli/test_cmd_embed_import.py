@@ -50,7 +50,10 @@ def test_import_csv_and_npy(project_dir: Path) -> None:
     [
         (["a.png,1,1,0", "b.png,2,2,0"], "covers 2 of 3 images; missing: c.png"),
         (["a.png,1,1,0", "b.png,2,2,0", "c.png,3,3,0", "d.png,4,4,0"], "not in the project"),
-        (["a.png,1,1,0", "b.png,2,0", "c.png,3,3,0"], "different lengths"),
+        (
+            ["a.png,1,1,0", "b.png,2,0", "c.png,3,3,0"],
+            r"bad\.csv:3: expected 4 columns \(a file name, 2 numbers, a label\), got 3",
+        ),
     ],
 )
 def test_bad_files_are_refused(project_dir: Path, rows: list[str], message: str) -> None:

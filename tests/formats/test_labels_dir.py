@@ -146,6 +146,10 @@ def test_coco_matches_paths_then_base_names(tmp_path: Path) -> None:
     assert len(dets["sub/b.jpg"]) == 1
     assert len(dets["c.png"]) == 0
     assert find_orphan_label_files(tmp_path, "coco", IMAGES) == ["zzz.png"]
+    # The .json itself may be given instead of its folder.
+    from_file, _ = load_label_dir(tmp_path / "x.json", "coco", IMAGES, Classes(["apple"]))
+    assert {k: len(v) for k, v in from_file.items()} == {k: len(v) for k, v in dets.items()}
+    assert find_orphan_label_files(tmp_path / "x.json", "COCO", IMAGES) == ["zzz.png"]
 
 
 def test_coco_needs_exactly_one_json(tmp_path: Path) -> None:
@@ -168,6 +172,13 @@ def test_orphans(tmp_path: Path) -> None:
     ]
     assert find_orphan_label_files(tmp_path, "yolo", IMAGES) == ["d.txt", "sub/old.txt"]
     assert find_orphan_label_files(tmp_path, "voc", IMAGES) == []
+
+
+def test_hidden_files_are_not_orphans(tmp_path: Path) -> None:
+    for name in ("._a.txt", ".cache/x.txt", "sub/.hidden/y.txt", "d.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    assert find_orphan_label_files(tmp_path, "kitti", IMAGES) == ["d.txt"]
 
 
 def test_unknown_format_and_missing_folder(tmp_path: Path) -> None:

@@ -84,3 +84,17 @@ def test_no_labels_when_suffix_is_none(tmp_path: Path) -> None:
     samples = _pool(src, ["a.png"], labelled={"a.png"})
     oracle.annotate(samples, src=src, dst=dst, label_suffix=None)
     assert not (dst / "labels").exists()
+
+
+def test_shared_label_files_go_along_once(tmp_path: Path) -> None:
+    src, dst = tmp_path / "raw", tmp_path / "train"
+    samples = _pool(src, ["a.png"], labelled={"a.png"})
+    (src / "labels/classes.txt").write_text("apple\n")
+    names = ("classes.txt", "data.yaml")
+    oracle.annotate(samples, src=src, dst=dst, shared_label_files=names)
+    assert (dst / "labels/classes.txt").read_text() == "apple\n"
+    assert not (dst / "labels/data.yaml").exists()
+    (dst / "labels/classes.txt").unlink()
+    (dst / "labels/classes.txt").write_text("kept\n")
+    oracle.annotate(samples, src=src, dst=dst, shared_label_files=names)
+    assert (dst / "labels/classes.txt").read_text() == "kept\n"

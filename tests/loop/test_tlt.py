@@ -216,9 +216,9 @@ def test_kitti_boxes_reads_image_sizes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("line", "match"),
-    [("apple 0 0 0 1 2 3", "expected 15 KITTI columns"),
-     ("apple 0 0 0 a 2 3 4 0 0 0 0 0 0 0", "box coordinates must be numbers"),
-     ("apple 0 0 0 5 2 3 4 0 0 0 0 0 0 0", "inverted")],
+    [("apple 0 0 0 1 2 3", r"KITTI: expected 15 columns \(labels\) or 16 \(predictions\), got 7"),
+     ("apple 0 0 0 a 2 3 4 0 0 0 0 0 0 0", "KITTI: not a number: 'a'"),
+     ("apple 0 0 0 5 2 3 4 0 0 0 0 0 0 0", r"KITTI: inverted box \(x0=5\.0, y0=2\.0, x1=3\.0")],
 )  # fmt: skip
 def test_kitti_boxes_errors_name_the_line(tmp_path: Path, line: str, match: str) -> None:
     (tmp_path / "x.txt").write_text("\n" + line + "\n")

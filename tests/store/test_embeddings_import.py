@@ -42,8 +42,14 @@ def test_csv_rows_in_any_order_are_aligned(project: Project, tmp_path: Path) -> 
             "not in the project: 'zz.png'",
         ),
         (["img_000.png,0,0,0", "img_000.png,1,1,0", "img_002.png,1,1,0"], "listed twice"),
-        (["img_000.png,0,0,0", "img_001.png,1,0", "img_002.png,1,1,0"], "different lengths"),
-        (["img_000.png,0,0,0", "img_001.png,1,oops,0", "img_002.png,1,1,0"], "non-numeric"),
+        (
+            ["img_000.png,0,0,0", "img_001.png,1,0", "img_002.png,1,1,0"],
+            r"e\.csv:3: expected 4 columns \(a file name, 2 numbers, a label\), got 3",
+        ),
+        (
+            ["img_000.png,0,0,0", "img_001.png,1,oops,0", "img_002.png,1,1,0"],
+            r"e\.csv:3: not a number: 'oops'",
+        ),
     ],
 )
 def test_bad_csv_files_change_nothing(

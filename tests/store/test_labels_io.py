@@ -49,7 +49,7 @@ def test_yolo_classes_file_is_not_an_orphan(tmp_path: Path) -> None:
 
 def test_malformed_values_name_file_and_line(tmp_path: Path) -> None:
     _write(tmp_path / "a.txt", LINE.format(1, 2, 3, 4) + "\n" + LINE.format("x", 2, 3, 4))
-    with pytest.raises(AlpickError, match=r"a.txt:2: box coordinates must be numbers"):
+    with pytest.raises(AlpickError, match=r"a\.txt:2: KITTI: not a number: 'x'"):
         load_labels(tmp_path, "kitti", [("a.png", 10, 10)])
 
 
@@ -57,3 +57,11 @@ def test_check_format() -> None:
     assert check_format("KITTI") == "kitti"
     with pytest.raises(AlpickError, match="choose from kitti, coco, yolo, voc"):
         check_format("csv")
+
+
+def test_coco_folder_without_a_json_means_no_boxes(tmp_path: Path) -> None:
+    labels, classes = load_labels(tmp_path, "coco", [("a.png", 1, 1)])
+    assert len(labels["a.png"]) == 0 and classes.names == []
+    (tmp_path / "x.json").write_text("[]")
+    with pytest.raises(AlpickError, match=r"x\.json"):
+        load_labels(tmp_path, "coco", [("a.png", 1, 1)])

@@ -174,8 +174,8 @@ def test_missing_labels_folder_means_no_boxes(make_pool: MakePool) -> None:
     ("breakage", "message"),
     [
         ("orphan", "label file .*ghost.txt has no image"),
-        ("inverted", r"img_000.txt:2: box has x1 < x0"),
-        ("columns", r"img_000.txt:1: expected 15 or 16 columns, got 3"),
+        ("inverted", r"img_000\.txt:2: KITTI: inverted box \(x0=9\.0, y0=1\.0, x1=5\.0, y1=5\.0\)"),
+        ("columns", r"img_000\.txt:1: KITTI: expected 15 columns \(labels\) or 16 .*got 3"),
         ("unreadable", "cannot read image .*broken.png"),
     ],
 )

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from alpick.cli.common import err, open_project, out, project_root_for_init
+from alpick.formats.registry import LABEL_FORMATS
 
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
@@ -18,10 +19,14 @@ def init(
         None, "--images", help="Images folder (default: data/raw/images, or the project's)."
     ),
     labels: Path | None = typer.Option(
-        None, "--labels", help="Labels folder (default: data/raw/labels, or the project's)."
+        None,
+        "--labels",
+        help="Labels folder, or for coco its .json (default: data/raw/labels, or the project's).",
     ),
     label_format: str | None = typer.Option(
-        None, "--label-format", help="kitti, coco, yolo or voc (default: kitti)."
+        None,
+        "--label-format",
+        help=f"One of {', '.join(LABEL_FORMATS)} (default: kitti, or the project's).",
     ),
 ) -> None:
     """Make a project here (or at --project) and import its images; re-run to add new ones."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -13,6 +13,7 @@ from alpick.cli.common import err, open_project, state
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
+    from alpick.api import Project
     from alpick.formats.tlt_spec import Block
     from alpick.loop.tlt import BoxSet
 
@@ -52,9 +53,11 @@ def _root() -> Path:
     if state.project_dir is not None:
         return state.project_dir.resolve()
     try:
-        return Path(open_project().root).resolve()
+        project = open_project()
     except AlpickError:
         return Path.cwd().resolve()
+    with project:
+        return Path(project.root).resolve()
 
 
 def _under(root: Path, path: Path) -> Path:
@@ -96,10 +99,12 @@ def _project_boxes(tag: str | None) -> BoxSet:
 
     from alpick.loop.tlt import BoxSet
 
-    project: Any = open_project()
-    samples = {s.id: s for s in project.samples()}
-    ids = list(project.tag(tag).sample_ids) if tag else list(samples)
-    labels = project.labels(ids)
+    project: Project
+    with open_project() as project:
+        samples = {s.id: s for s in project.samples()}
+        ids = list(project.tag(tag).sample_ids) if tag else list(samples)
+        labels = project.labels(ids)
+        class_names = list(project.classes().names)
     wh, sizes = [], []
     exts: Counter[str] = Counter()
     for sid in ids:
@@ -116,7 +121,7 @@ def _project_boxes(tag: str | None) -> BoxSet:
     return BoxSet(
         wh=np.concatenate(wh).astype(np.float64),
         image_sizes=np.concatenate(sizes).astype(np.float64),
-        classes=list(project.classes().names),
+        classes=class_names,
         image_extension=exts.most_common(1)[0][0] if exts else None,
     )
 

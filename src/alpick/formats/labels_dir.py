@@ -24,12 +24,20 @@ from alpick.formats.lightly_predictions import (
     load_lightly_prediction,
     load_lightly_schema,
 )
+from alpick.formats.registry import LABEL_FORMATS, PREDICTION_FORMATS
 from alpick.formats.voc import load_voc
 from alpick.formats.yolo import load_yolo, load_yolo_names
 
-LABEL_FORMATS = ("kitti", "coco", "yolo", "voc")
-PREDICTION_FORMATS = ("kitti", "coco", "yolo", "lightly")
 YOLO_NAME_FILES = ("classes.txt", "data.yaml", "data.yml")
+
+__all__ = [
+    "LABEL_FORMATS",
+    "PREDICTION_FORMATS",
+    "YOLO_NAME_FILES",
+    "find_orphan_label_files",
+    "load_label_dir",
+    "load_prediction_dir",
+]
 
 Image = tuple[str, int, int]
 
@@ -43,7 +51,7 @@ def load_label_dir(
     """Ground-truth boxes of every image from a labels folder.
 
     Args:
-        labels_dir: The labels folder.
+        labels_dir: The labels folder (for COCO, the folder of one ``.json``, or the file).
         fmt: One of :data:`LABEL_FORMATS` (case-insensitive).
         images: ``(relative path, width, height)`` of each image.
         classes: Class names to extend (default: a new list). YOLO class indices refer to it,
@@ -57,7 +65,8 @@ def load_label_dir(
             file, or a malformed label file.
     """
     fmt = _check_format(fmt, LABEL_FORMATS, "label")
-    labels_dir = _check_dir(labels_dir)
+    if fmt != "coco":
+        labels_dir = _check_dir(labels_dir)
     classes = Classes() if classes is None else classes
     stems = _stems(images)
     sizes = [(w, h) for _, w, h in images]
@@ -79,7 +88,7 @@ def load_label_dir(
                 load_voc(path, classes)[0].clip(w, h) if path.exists() else Detections.empty()
             )
     else:
-        coco_dets, coco_classes, _ = load_coco_instances(_single_json(labels_dir))
+        coco_dets, coco_classes, _ = load_coco_instances(_coco_file(labels_dir))
         by_name = _match_names(list(coco_dets), images)
         remap = np.asarray(classes.ids(coco_classes.names), np.int64)
         dets = [
@@ -156,20 +165,23 @@ def load_prediction_dir(
 def find_orphan_label_files(labels_dir: Path, fmt: str, images: Sequence[Image]) -> list[str]:
     """Label files (or, for COCO, image file names) that belong to no image, sorted.
 
+    Hidden files and folders (names starting with ``.``) are not label files.
+
     Raises:
         AlpickError: For an unknown format or a missing folder.
     """
     fmt = _check_format(fmt, LABEL_FORMATS, "label")
-    labels_dir = _check_dir(labels_dir)
     if fmt == "coco":
-        index = load_coco_index(_single_json(labels_dir))
+        index = load_coco_index(_coco_file(labels_dir))
         matched = _match_names(list(index.sizes), images)
         return sorted(set(index.sizes) - set(matched.values()))
+    labels_dir = _check_dir(labels_dir)
     suffix = ".xml" if fmt == "voc" else ".txt"
     wanted = {f"{stem}{suffix}" for stem in _stems(images)}
-    found = (p.relative_to(labels_dir).as_posix() for p in labels_dir.rglob(f"*{suffix}"))
+    found = (p.relative_to(labels_dir) for p in labels_dir.rglob(f"*{suffix}") if p.is_file())
+    visible = (p.as_posix() for p in found if not any(part.startswith(".") for part in p.parts))
     ignored = set(YOLO_NAME_FILES) if fmt == "yolo" else set()
-    return sorted(f for f in found if f not in wanted and f not in ignored)
+    return sorted(f for f in visible if f not in wanted and f not in ignored)
 
 
 def _check_format(fmt: str, valid: tuple[str, ...], kind: str) -> str:
@@ -196,6 +208,14 @@ def _stems(images: Sequence[Image]) -> list[str]:
                 raise AlpickError(f"{seen[stem]} and {rel} would share one label file ({stem}.*)")
             seen[stem] = rel
     return stems
+
+
+def _coco_file(labels: Path) -> Path:
+    """The COCO instances file: ``labels`` itself when it is a ``.json``, else the one inside."""
+    labels = Path(labels)
+    if labels.is_file() and labels.suffix.lower() == ".json":
+        return labels
+    return _single_json(_check_dir(labels))
 
 
 def _single_json(folder: Path) -> Path:

@@ -42,6 +42,7 @@ def annotate(
     src: Path,
     dst: Path,
     label_suffix: str | None = ".txt",
+    shared_label_files: Sequence[str] = (),
 ) -> int:
     """Copy each sample's image and label file from ``src`` into ``dst`` unless already there.
 
@@ -53,6 +54,8 @@ def annotate(
         src: The pool folder, holding ``images/`` and ``labels/``.
         dst: The training folder; created as needed.
         label_suffix: Suffix of the per-image label files, or ``None`` to copy no labels.
+        shared_label_files: Files directly in ``src/labels`` that go with every label file
+            (YOLO's ``classes.txt``): copied when the source has them and ``dst`` does not.
 
     Returns:
         How many images were newly added to ``dst/images``.
@@ -78,6 +81,9 @@ def annotate(
             label_dst = dst / "labels" / rel
             if not label_dst.exists() and label_src.is_file():
                 plan.append((label_src, label_dst))
+    for name in shared_label_files:
+        if (src / "labels" / name).is_file() and not (dst / "labels" / name).exists():
+            plan.append((src / "labels" / name, dst / "labels" / name))
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise AlpickError(f"image {src / 'images' / missing[0]} does not exist{more}")

@@ -17,6 +17,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from alpick.errors import AlpickError
+from alpick.formats.detections import Classes
+from alpick.formats.kitti import load_kitti_dir
 from alpick.formats.tlt_spec import Block, Field, Spec, parse_spec
 from alpick.loop.tlt_anchors import format_anchors, output_size, yolo_anchors
 from alpick.loop.tlt_mounts import experiment_root as default_experiment_root
@@ -252,6 +254,9 @@ def kitti_boxes(
 ) -> BoxSet:
     """Boxes and classes of a folder of KITTI label files (``*.txt``, 15 or 16 columns).
 
+    The files are read with :func:`alpick.formats.kitti.load_kitti_dir`; boxes are clipped to
+    their image.
+
     Args:
         labels_dir: The folder of label files.
         image_size: Width and height of every image; when ``None``, each image's size is read
@@ -259,45 +264,35 @@ def kitti_boxes(
         images_dir: Where the images are.
 
     Raises:
-        AlpickError: If the folder holds no label files, a line is malformed, or an image size
-            can't be found.
+        AlpickError: If the folder holds no label files, a line is malformed (naming file and
+            line), or an image size can't be found.
     """
     labels_dir = Path(labels_dir)
     if not labels_dir.is_dir():
         raise AlpickError(f"labels folder not found: {labels_dir}")
-    files = sorted(labels_dir.glob("*.txt"))
-    if not files:
+    classes = Classes()
+    stems, dets = load_kitti_dir(labels_dir, classes, predictions=False)
+    if not stems:
         raise AlpickError(f"no KITTI label files (*.txt) in {labels_dir}")
     images = Path(images_dir) if images_dir is not None else labels_dir.parent / "images"
-    wh: list[tuple[float, float]] = []
-    sizes: list[tuple[int, int]] = []
-    classes: list[str] = []
-    exts: Counter[str] = Counter()
+    wh: list[NDArray[np.float64]] = []
+    sizes: list[NDArray[np.float64]] = []
     cache: dict[str, tuple[int, int]] = {}
-    for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) < 15:
-                raise AlpickError(f"{path}:{number}: expected 15 KITTI columns, got {len(parts)}")
-            try:
-                x0, y0, x1, y1 = (float(v) for v in parts[4:8])
-            except ValueError as exc:
-                raise AlpickError(f"{path}:{number}: box coordinates must be numbers") from exc
-            if x1 < x0 or y1 < y0:
-                raise AlpickError(f"{path}:{number}: inverted box")
-            if parts[0] not in classes:
-                classes.append(parts[0])
-            wh.append((x1 - x0, y1 - y0))
-            sizes.append(image_size if image_size else _image_size(images, path.stem, cache))
+    for stem, det in zip(stems, dets, strict=True):
+        if not len(det):
+            continue
+        width, height = image_size if image_size else _image_size(images, stem, cache)
+        xyxy = det.clip(width, height).xyxy.astype(np.float64)
+        wh.append(xyxy[:, 2:] - xyxy[:, :2])
+        sizes.append(np.tile(np.array([width, height], np.float64), (len(det), 1)))
+    exts: Counter[str] = Counter()
     if image_size is None and images.is_dir():
         exts.update(
             p.suffix.lower().lstrip(".") for p in images.iterdir() if p.suffix in IMAGE_SUFFIXES
         )
     return BoxSet(
-        wh=np.asarray(wh, np.float64).reshape(-1, 2),
-        image_sizes=np.asarray(sizes, np.float64).reshape(-1, 2),
-        classes=classes,
+        wh=np.concatenate(wh) if wh else np.zeros((0, 2), np.float64),
+        image_sizes=np.concatenate(sizes) if sizes else np.zeros((0, 2), np.float64),
+        classes=list(classes.names),
         image_extension=exts.most_common(1)[0][0] if exts else None,
     )

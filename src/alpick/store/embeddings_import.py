@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
+from alpick.formats.embeddings_csv import load_embeddings_csv
 from alpick.store.names import read_filenames, resolve_names
 from alpick.store.records import EmbeddingSet
 
@@ -30,7 +31,7 @@ def read_npy(path: Path, filenames: Path) -> tuple[list[str], NDArray[np.float32
     """Rows of a ``(N, D)`` ``.npy`` and the ``N`` image names of ``filenames``.
 
     Raises:
-        AlpickError: If the array is unreadable or not 2-D, or the counts differ.
+        AlpickError: If the array is unreadable, not 2-D or not finite, or the counts differ.
     """
     try:
         array = np.load(path, allow_pickle=False)
@@ -41,7 +42,11 @@ def read_npy(path: Path, filenames: Path) -> tuple[list[str], NDArray[np.float32
     names = read_filenames(filenames)
     if len(names) != len(array):
         raise AlpickError(f"{path} has {len(array)} rows but {filenames} lists {len(names)} names")
-    return names, array.astype(np.float32)
+    with np.errstate(over="ignore"):
+        rows = array.astype(np.float32)
+    if not np.isfinite(rows).all():
+        raise AlpickError(f"{path}: values must be finite numbers (within float32 range)")
+    return names, rows
 
 
 def read_csv(path: Path) -> tuple[list[str], NDArray[np.float32]]:
@@ -50,16 +55,8 @@ def read_csv(path: Path) -> tuple[list[str], NDArray[np.float32]]:
     Raises:
         AlpickError: On an unreadable file, rows of different lengths or non-numeric values.
     """
-    try:
-        from alpick.formats.embeddings_csv import (  # type: ignore[import-not-found,unused-ignore]
-            load_embeddings_csv,
-        )
-    except ImportError:
-        # fallback until formats land; integrator removes
-        names, array = _fallback_read_csv(path)
-        return names, array
     names, array, _labels = load_embeddings_csv(path)
-    return list(names), np.asarray(array, dtype=np.float32)
+    return names, array
 
 
 def align(
@@ -106,38 +103,3 @@ def import_embeddings(
     aligned = align(names, array, project, what=path.name)
     meta = {"source": str(path.resolve()), "format": fmt}
     return project.save_embeddings(name or default_name(path), aligned, model="imported", meta=meta)
-
-
-# --- fallback until formats land; integrator removes (everything below) ---------------------
-
-
-def _fallback_read_csv(path: Path) -> tuple[list[str], NDArray[np.float32]]:
-    import csv
-
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise AlpickError(f"cannot read {path}: {exc}") from None
-    if not rows or not rows[0] or rows[0][0] != "filenames":
-        raise AlpickError(f"{path}: expected a header starting with 'filenames'")
-    header = rows[0]
-    dims = [i for i, h in enumerate(header) if h.startswith("embedding_")]
-    if not dims:
-        raise AlpickError(f"{path}: no embedding_* columns")
-    names: list[str] = []
-    values: list[list[float]] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise AlpickError(
-                f"{path}:{number}: {len(row)} fields but the header has {len(header)} "
-                "(rows have different lengths)"
-            )
-        try:
-            values.append([float(row[i]) for i in dims])
-        except ValueError:
-            raise AlpickError(f"{path}:{number}: non-numeric embedding value") from None
-        names.append(row[0])
-    return names, np.array(values, dtype=np.float32).reshape(len(values), len(dims))
