@@ -5,8 +5,9 @@ plus a confidence; about 20 boxes each, some files empty; seeded) in a temporary
 times, in one run:
 
 * ours: bulk read of the whole folder into ``Detections`` (``alpick.formats.kitti
-  .load_kitti_dir``; a minimal stand-in below if that module is not there yet), one
-  ``BoxTable.from_detections`` and ``compute_scores`` for every score;
+  .load_kitti_dir``), one ``BoxTable.from_detections`` and ``compute_scores`` for every score;
+* ours end to end, as ``alpick scores --predictions DIR --out FILE.csv`` runs outside a
+  project: ``alpick.loop.scoring.score_folder`` (format dispatch, checks) plus the CSV file;
 * the tutorial's approach on the first ``--baseline-files`` files: its ``load_model_outputs``
   (one ``numpy.genfromtxt`` per file, a ``BoundingBox`` object per box, class probabilities
   built per box as Python lists by ``from_scores``) and the platform scorer's per-image loops,
@@ -23,58 +24,22 @@ that parsing, not the disk, is timed.
 from __future__ import annotations
 
 import argparse
-import itertools
 import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from alpick.formats.detections import Classes, Detections
+from alpick.formats.detections import Classes
+from alpick.formats.kitti import load_kitti_dir
+from alpick.loop.scoring import score_folder, write_scores_csv
 from alpick.scores import SCORES, BoxTable, compute_scores
 
 CLASS_NAMES = ("apple",)  # the tutorial's orchard: one class
 
-try:
-    from alpick.formats.kitti import load_kitti_dir
-
-    READER = "alpick.formats.kitti.load_kitti_dir"
-except ImportError:  # --- stand-in until the formats package lands; the integrator reruns ---
-    READER = "bench stand-in (alpick.formats.kitti not available)"
-
-    def load_kitti_dir(  # type: ignore[misc]
-        directory: str | Path, classes: Classes, *, names: Sequence[str] | None = None
-    ) -> tuple[list[str], list[Detections]]:
-        """STAND-IN: a minimal bulk KITTI prediction reader (no blank lines, no validation).
-
-        Reads every ``*.txt`` file, joins them, parses all numbers with one ``np.loadtxt`` and
-        splits the arrays back per file.
-        """
-        import io
-
-        paths = sorted(Path(directory).glob("*.txt"))
-        if names is not None:
-            wanted = set(names)
-            paths = [p for p in paths if p.stem in wanted]
-        texts = [p.read_bytes() for p in paths]
-        texts = [t if not t or t.endswith(b"\n") else t + b"\n" for t in texts]
-        counts = np.array([t.count(b"\n") for t in texts], dtype=np.int64)
-        blob = b"".join(texts)
-        if counts.sum() == 0:
-            return [p.stem for p in paths], [Detections.empty(with_confidence=True)] * len(paths)
-        cols = np.loadtxt(io.BytesIO(blob), usecols=(4, 5, 6, 7, 15), dtype=np.float32, ndmin=2)
-        labels = [line.split(b" ", 1)[0] for line in blob.splitlines()]
-        uniq, inverse = np.unique(np.array(labels), return_inverse=True)
-        ids = np.array([classes.id(u.decode()) for u in uniq], dtype=np.int64)[inverse]
-        bounds = np.concatenate([[0], np.cumsum(counts)])
-        dets = [
-            Detections(cols[a:b, :4], ids[a:b], cols[a:b, 4])
-            for a, b in itertools.pairwise(bounds.tolist())
-        ]
-        return [p.stem for p in paths], dets
+READER = "alpick.formats.kitti.load_kitti_dir"
 
 
 def generate(directory: Path, n_files: int, seed: int) -> int:
@@ -251,6 +216,20 @@ def main() -> None:
             f"{len(SCORES)} scores {ours['scores']:.2f} s)"
         )
 
+        t0 = time.perf_counter()
+        report = score_folder(tmp)
+        t1 = time.perf_counter()
+        csv_path = tmp.with_name(tmp.name + ".csv")
+        write_scores_csv(csv_path, report.samples, report.scores)
+        t2 = time.perf_counter()
+        csv_path.unlink()
+        rate_cli = args.n_files / (t2 - t0)
+        print(
+            f"ours as `alpick scores --out FILE.csv` (outside a project): {t2 - t0:.2f} s = "
+            f"{rate_cli:,.0f} files/s (read + scores {t1 - t0:.2f} s, CSV of "
+            f"{len(report.samples):,} rows {t2 - t1:.2f} s)"
+        )
+
         subset = sorted(tmp.glob("*.txt"))[: args.baseline_files]
         t0 = time.perf_counter()
         base = tutorial_pipeline(subset)
@@ -260,6 +239,7 @@ def main() -> None:
             f"tutorial approach, {len(subset):,} files: {t_base:.2f} s = {rate_base:,.0f} files/s"
         )
         print(f"ours / tutorial = {rate_ours / rate_base:.1f}x faster   (target >= 10x)")
+        print(f"ours end to end (CLI + CSV) / tutorial = {rate_cli / rate_base:.1f}x faster")
 
         same, _ = our_pipeline(tmp, names=[p.stem for p in subset])
         diff = max(float(np.abs(same[k] - base[k]).max()) for k in PLATFORM_SCORES)

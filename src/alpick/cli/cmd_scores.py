@@ -1,9 +1,129 @@
-"""CLI: the `scores` commands (parsing and printing only)."""
+"""CLI: ``alpick scores`` — active-learning scores of a prediction folder (parsing and printing)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+
+from alpick.cli.common import err, open_project, out, state
+
+if TYPE_CHECKING:
+    from alpick.loop.scoring import ScoreReport
+
+
+def in_project() -> bool:
+    """Whether ``--project`` was given or a project is found from the working directory up."""
+    from alpick.store.project import DB_NAME, STATE_DIR
+
+    if state.project_dir is not None:
+        return True
+    here = Path.cwd().resolve()
+    return any((d / STATE_DIR / DB_NAME).is_file() for d in (here, *here.parents))
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _summary(report: ScoreReport) -> None:
+    from rich.table import Table
+
+    table = Table("score", "count", "mean", "min", "max")
+    for name, values in report.scores.items():
+        if len(values):
+            stats = (f"{values.mean():.4f}", f"{values.min():.4f}", f"{values.max():.4f}")
+        else:
+            stats = ("", "", "")
+        table.add_row(name, f"{len(values):,}", *stats)
+    out.print(table)
+
+
+def scores(
+    predictions: Path = typer.Option(..., "--predictions", help="The prediction folder."),
+    fmt: str = typer.Option("kitti", "--format", help="kitti, coco, yolo or lightly."),
+    out_file: Path | None = typer.Option(
+        None, "--out", help="Write the scores as CSV to this file ('-': standard output)."
+    ),
+    name: str | None = typer.Option(
+        None, "--name", help="Prediction and score set name (default: the folder's name)."
+    ),
+    min_confidence: float = typer.Option(
+        0.0, "--min-confidence", help="Drop boxes below this confidence before scoring."
+    ),
+    reduction: str = typer.Option(
+        "max", "--reduction", help="Per-box uncertainties to one per image: max, mean or sum."
+    ),
+    score: list[str] | None = typer.Option(
+        None, "--score", help="Compute only this score (repeatable; default: all)."
+    ),
+) -> None:
+    """Score predictions: inside a project they are stored as a prediction set and a score
+    set (rows: the project's images); outside, rows are the prediction files.
+
+    Without --out, prints a summary (count, mean, min, max per score)."""
+    from alpick.errors import AlpickError
+    from alpick.loop.scoring import score_folder, write_scores_csv
+
+    to_stdout = out_file is not None and str(out_file) == "-"
+    if in_project():
+        with open_project() as project:
+            report = project.score_predictions(
+                predictions,
+                fmt,
+                name=name,
+                scores=score,
+                reduction=reduction,
+                min_confidence=min_confidence,
+            )
+        assert report.prediction_set is not None and report.score_set is not None
+        where = (
+            f"{len(report.samples):,} images with prediction set {report.prediction_set.name!r}; "
+            f"saved score set {report.score_set.name!r}"
+        )
+    else:
+        if name is not None:
+            raise AlpickError("--name names the sets stored in a project; no project found here")
+        report = score_folder(
+            predictions, fmt, names=score, reduction=reduction, min_confidence=min_confidence
+        )
+        where = f"{len(report.samples):,} prediction files (no project here: nothing stored)"
+    boxes = f"{report.boxes:,} boxes"
+    if min_confidence > 0:
+        boxes += f", {report.kept:,} at or above {min_confidence:g}"
+    info = err if to_stdout else out
+    info.print(f"scored {where} ({boxes})", markup=False, soft_wrap=True)
+    if report.without_file:
+        err.print(
+            f"note: {_count(report.without_file, 'image has', 'images have')} no prediction "
+            "file (no boxes)",
+            markup=False,
+        )
+    if report.orphans:
+        more = f" and {len(report.orphans) - 3:,} more" if len(report.orphans) > 3 else ""
+        err.print(
+            "note: "
+            + _count(len(report.orphans), "prediction file matches", "prediction files match")
+            + " no image: "
+            f"{', '.join(report.orphans[:3])}{more}",
+            markup=False,
+            soft_wrap=True,
+        )
+    if to_stdout:
+        from alpick.loop.scoring import format_scores_csv
+
+        typer.echo(format_scores_csv(report.samples, report.scores), nl=False)
+        return
+    if out_file is not None:
+        write_scores_csv(out_file, report.samples, report.scores)
+        out.print(
+            f"wrote {out_file} ({len(report.samples):,} rows x {len(report.scores)} scores)",
+            markup=False,
+        )
+    _summary(report)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("scores")(scores)
