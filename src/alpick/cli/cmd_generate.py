@@ -2,8 +2,50 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from alpick.cli.common import out
+from alpick.errors import AlpickError
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"256x448"`` -> ``(256, 448)``.
+
+    Raises:
+        AlpickError: If the text is not two positive integers joined by ``x``.
+    """
+    parts = text.lower().split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise AlpickError(f"--size must look like WIDTHxHEIGHT (e.g. 256x448), got {text!r}")
+    return int(parts[0]), int(parts[1])
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    sub = typer.Typer(no_args_is_help=True, help="Generate synthetic datasets.")
+    app.add_typer(sub, name="generate")
+
+    @sub.command("orchard")
+    def orchard(
+        dest: Path = typer.Argument(..., metavar="OUT", help="Dataset folder to create."),
+        n_train: int = typer.Option(300, "--n-train", help="Training images (sequences)."),
+        n_test: int = typer.Option(100, "--n-test", help="Test images (independent scenes)."),
+        size: str = typer.Option("256x448", "--size", help="Frame size WIDTHxHEIGHT, >= 64."),
+        seed: int = typer.Option(0, "--seed", help="Same seed, same files."),
+        force: bool = typer.Option(False, "--force", help="Replace a non-empty OUT."),
+    ) -> None:
+        """Synthetic MinneApple-layout orchard: images, instance masks, metadata.csv."""
+        from alpick.data.orchard import generate_orchard
+
+        report = generate_orchard(
+            dest,
+            n_train=n_train,
+            n_test=n_test,
+            size=parse_size(size),
+            seed=seed,
+            progress=True,
+            overwrite=force,
+        )
+        out.print(report.summary(), markup=False, soft_wrap=True)

@@ -59,6 +59,27 @@ class Detections:
             object.__setattr__(self, "class_probs", probs)
 
     @classmethod
+    def unchecked(
+        cls,
+        xyxy: FloatArray,
+        class_id: IntArray,
+        confidence: FloatArray | None = None,
+        class_probs: FloatArray | None = None,
+    ) -> Detections:
+        """Build from arrays that a bulk reader has already validated, without checking again.
+
+        For readers that check many images in one vectorised pass (e.g. ``load_kitti_dir``): the
+        arrays must already be float32 ``(N, 4)``, int64 ``(N,)``, float32 ``(N,)`` and meet
+        every rule of the class. Anything else should use the normal constructor.
+        """
+        det = object.__new__(cls)
+        object.__setattr__(det, "xyxy", xyxy)
+        object.__setattr__(det, "class_id", class_id)
+        object.__setattr__(det, "confidence", confidence)
+        object.__setattr__(det, "class_probs", class_probs)
+        return det
+
+    @classmethod
     def empty(cls, *, with_confidence: bool = False) -> Detections:
         """No boxes (with an empty confidence array when ``with_confidence``)."""
         return cls(

@@ -1,1 +1,23 @@
-"""alpick.store."""
+"""alpick.store: the project's SQLite database and array files (see docs/store.md)."""
+
+from alpick.store.project import Project
+from alpick.store.records import (
+    EmbeddingSet,
+    ImportReport,
+    PredictionSet,
+    Run,
+    Sample,
+    ScoreSet,
+    Tag,
+)
+
+__all__ = [
+    "EmbeddingSet",
+    "ImportReport",
+    "PredictionSet",
+    "Project",
+    "Run",
+    "Sample",
+    "ScoreSet",
+    "Tag",
+]

@@ -1,18 +1,350 @@
-"""The project: a folder with ``.alpick/alpick.db``. (Being built: issue 2.)"""
+"""The project: a folder holding ``.alpick/alpick.db`` (plus array files) next to the user's data.
+
+Index spaces: a *sample id* is stable and never reused; a *row* (or position) is the sample's
+place in :meth:`Project.samples` (ordered by id). Embeddings and score arrays are indexed by rows;
+tags, labels and predictions by sample ids. :meth:`Project.positions` and
+:meth:`Project.sample_ids` map between the two.
+"""
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
+from alpick.formats.detections import Classes, Detections
+from alpick.store import db as _db
+from alpick.store import importer as _importer
+from alpick.store import tags as _tags
+from alpick.store.artifacts import Artifacts
+from alpick.store.labels_io import check_format
+from alpick.store.records import (
+    EmbeddingSet,
+    ImportReport,
+    PredictionSet,
+    Run,
+    Sample,
+    ScoreSet,
+    Tag,
+)
+
+__all__ = [
+    "EmbeddingSet",
+    "ImportReport",
+    "PredictionSet",
+    "Project",
+    "Run",
+    "Sample",
+    "ScoreSet",
+    "Tag",
+]
+
+STATE_DIR = ".alpick"
+DB_NAME = "alpick.db"
 
 
-class Project:
-    """Placeholder until the store lands."""
+def _setting_path(root: Path, value: str | Path) -> str:
+    """A folder setting as stored: relative to ``root`` (posix) when inside it, else absolute."""
+    path = Path(value)
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
 
-    def __init__(self, root: Path) -> None:
+
+class Project(Artifacts):
+    """An alpick project. Make one with :meth:`create` or :meth:`initialize`, or :meth:`open`.
+
+    Attributes:
+        root: The project folder (the one holding ``.alpick``).
+        state_dir: ``root / ".alpick"``.
+    """
+
+    def __init__(self, root: Path, conn: sqlite3.Connection) -> None:
         self.root = root
+        self.state_dir = root / STATE_DIR
+        self._conn = conn
+        rows = conn.execute("SELECT key, value FROM settings").fetchall()
+        self._settings: dict[str, str] = dict(rows)
+
+    # --- making and finding -------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | None = None) -> Project:
-        raise AlpickError("no alpick project here (run `alpick init`)")
+    def create(
+        cls,
+        root: Path,
+        *,
+        images: str = "data/raw/images",
+        labels: str = "data/raw/labels",
+        label_format: str = "kitti",
+    ) -> Self:
+        """Make a project in ``root`` (or open the one there, if its settings are the same).
+
+        Args:
+            root: The project folder; created if missing.
+            images: The images folder, relative to ``root`` (or absolute).
+            labels: The ground-truth labels folder (or COCO file), relative to ``root``.
+            label_format: ``kitti``, ``coco``, ``yolo`` or ``voc``.
+
+        Raises:
+            AlpickError: If a project exists there with other settings, or the format is unknown.
+        """
+        root = Path(root).resolve()
+        settings = {
+            "images": _setting_path(root, images),
+            "labels": _setting_path(root, labels),
+            "label_format": check_format(label_format),
+        }
+        path = root / STATE_DIR / DB_NAME
+        if path.exists():
+            project = cls(root, _db.connect(path))
+            differ = [k for k, v in settings.items() if project._settings.get(k) != v]
+            if differ:
+                project.close()
+                theirs = ", ".join(f"{k}={project._settings.get(k)}" for k in differ)
+                raise AlpickError(
+                    f"project {root} already exists with {theirs} (settings cannot change)"
+                )
+            return project
+        (root / STATE_DIR).mkdir(parents=True, exist_ok=True)
+        _db.create(path, settings)
+        return cls(root, _db.connect(path))
+
+    @classmethod
+    def initialize(
+        cls,
+        root: Path,
+        *,
+        images: str | None = None,
+        labels: str | None = None,
+        label_format: str | None = None,
+        progress: bool = False,
+    ) -> tuple[Self, ImportReport]:
+        """Create the project in ``root`` if needed, then import its images (``alpick init``).
+
+        Options left ``None`` keep the existing project's setting (or the default for a new
+        one). If a new project's first import fails, the project is not left behind.
+
+        Raises:
+            AlpickError: On settings that contradict the existing project, a missing images
+                folder, or any import error.
+        """
+        root = Path(root).resolve()
+        path = root / STATE_DIR / DB_NAME
+        existing: dict[str, str] = {}
+        if path.exists():
+            with cls(root, _db.connect(path)) as probe:
+                existing = dict(probe._settings)
+        settings = {
+            "images": images or existing.get("images", "data/raw/images"),
+            "labels": labels or existing.get("labels", "data/raw/labels"),
+            "label_format": label_format or existing.get("label_format", "kitti"),
+        }
+        images_dir = root / settings["images"]
+        if not images_dir.is_dir():
+            raise AlpickError(f"images folder {images_dir} does not exist")
+        made_state_dir = not (root / STATE_DIR).exists()
+        project = cls.create(root, **settings)
+        try:
+            report = project.import_samples(progress=progress)
+        except BaseException:
+            project.close()
+            if not existing:
+                for leftover in (
+                    path,
+                    path.with_name(DB_NAME + "-wal"),
+                    path.with_name(DB_NAME + "-shm"),
+                ):
+                    leftover.unlink(missing_ok=True)
+                if made_state_dir:
+                    shutil.rmtree(root / STATE_DIR, ignore_errors=True)
+            raise
+        return project, report
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> Self:
+        """The project at ``path`` (default: the working directory) or its nearest parent.
+
+        Raises:
+            AlpickError: If there is none, or its database is from a newer alpick.
+        """
+        start = Path(path if path is not None else Path.cwd()).resolve()
+        for folder in (start, *start.parents):
+            candidate = folder / STATE_DIR / DB_NAME
+            if candidate.is_file():
+                return cls(folder, _db.connect(candidate))
+        raise AlpickError(f"no alpick project found in {start} or its parents (run `alpick init`)")
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.root)!r})"
+
+    # --- settings -----------------------------------------------------------------------------
+
+    @property
+    def images_dir(self) -> Path:
+        """The folder the images are imported from."""
+        return self.root / self._settings["images"]
+
+    @property
+    def labels_dir(self) -> Path:
+        """The folder (or COCO file) the ground-truth labels are read from."""
+        return self.root / self._settings["labels"]
+
+    @property
+    def label_format(self) -> str:
+        """The ground-truth format: ``kitti``, ``coco``, ``yolo`` or ``voc``."""
+        return self._settings["label_format"]
+
+    # --- samples and ground truth -------------------------------------------------------------
+
+    def import_samples(self, *, progress: bool = False) -> ImportReport:
+        """Add the images not yet in the project and reload all ground-truth labels.
+
+        Raises:
+            AlpickError: On an unreadable image, a label file without image, bad label content
+                or a missing images folder; the project is then unchanged.
+        """
+        return _importer.import_samples(
+            self._conn, self.images_dir, self.labels_dir, self.label_format, progress=progress
+        )
+
+    def samples(self) -> list[Sample]:
+        """All samples, ordered by id; list positions are the *rows* of embeddings and scores."""
+        rows = self._conn.execute("SELECT id, path, width, height, hash FROM samples ORDER BY id")
+        return [Sample(*r) for r in rows]
+
+    def sample_index(self) -> dict[str, int]:
+        """Relative image path to its row (position in :meth:`samples`)."""
+        rows = self._conn.execute("SELECT path FROM samples ORDER BY id")
+        return {r[0]: i for i, r in enumerate(rows)}
+
+    def sample_ids(self) -> NDArray[np.int64]:
+        """Row to sample id, ``(N,)``: ``sample_ids()[row]`` is the id of that row."""
+        rows = self._conn.execute("SELECT id FROM samples ORDER BY id").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def positions(self, sample_ids: Sequence[int] | NDArray[np.int64]) -> NDArray[np.int64]:
+        """Sample ids to rows, ``(len(sample_ids),)``, in the given order.
+
+        Raises:
+            AlpickError: If an id is not in the project.
+        """
+        ids = self.sample_ids()
+        wanted = np.asarray(sample_ids, dtype=np.int64).reshape(-1)
+        rows = np.searchsorted(ids, wanted)
+        found = rows < len(ids)
+        found[found] = ids[rows[found]] == wanted[found]
+        if not found.all():
+            raise AlpickError(f"unknown sample id(s) {wanted[~found][:5].tolist()}")
+        return rows.astype(np.int64)
+
+    def classes(self) -> Classes:
+        """The ground-truth class names, in id order."""
+        rows = self._conn.execute("SELECT name FROM classes ORDER BY id")
+        return Classes([r[0] for r in rows])
+
+    def labels(
+        self, sample_ids: Sequence[int] | NDArray[np.int64] | None = None
+    ) -> dict[int, Detections]:
+        """Ground-truth boxes per sample id (all samples when ``None``); no boxes = empty.
+
+        Raises:
+            AlpickError: If an id is not in the project.
+        """
+        ids = self.sample_ids() if sample_ids is None else np.asarray(sample_ids, np.int64)
+        if sample_ids is not None:
+            self.positions(ids)
+        rows = self._conn.execute(
+            "SELECT sample_id, class_id, x0, y0, x1, y1 FROM labels ORDER BY sample_id, rowid"
+        ).fetchall()
+        table = np.array(rows, dtype=np.float64).reshape(-1, 6)
+        owners = table[:, 0].astype(np.int64)
+        starts = np.searchsorted(owners, ids, side="left")
+        ends = np.searchsorted(owners, ids, side="right")
+        out: dict[int, Detections] = {}
+        for sid, a, b in zip(ids.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            part = table[a:b]
+            out[sid] = Detections(part[:, 2:6].astype(np.float32), part[:, 1].astype(np.int64))
+        return out
+
+    # --- tags ---------------------------------------------------------------------------------
+
+    def tags(self) -> list[Tag]:
+        """All tags, oldest first."""
+        return _tags.list_tags(self._conn)
+
+    def tag(self, name: str) -> Tag:
+        """The tag called ``name``.
+
+        Raises:
+            AlpickError: If there is none; the message lists the known tags.
+        """
+        return _tags.get_tag(self._conn, name)
+
+    def create_tag(
+        self,
+        name: str,
+        sample_ids: Sequence[int],
+        *,
+        parent: str | None = None,
+        method: str = "manual",
+        config: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+    ) -> Tag:
+        """Make an immutable tag of ``sample_ids`` (kept in this order; may be empty).
+
+        Raises:
+            AlpickError: On a taken or invalid name, an unknown parent, unknown or repeated
+                sample ids, or a config that is not JSON.
+        """
+        return _tags.create_tag(
+            self._conn, name, sample_ids, parent=parent, method=method, config=config, seed=seed
+        )
+
+    def delete_tag(self, name: str) -> None:
+        """Delete a tag.
+
+        Raises:
+            AlpickError: If it is unknown or another tag has it as parent (named).
+        """
+        _tags.delete_tag(self._conn, name)
+
+    def _by_id(self) -> dict[int, Sample]:
+        return {s.id: s for s in self.samples()}
+
+    def tag_samples(self, name: str) -> list[Sample]:
+        """The samples of tag ``name``, in its order."""
+        tag = self.tag(name)
+        by_id = self._by_id()
+        return [by_id[i] for i in tag.sample_ids]
+
+    def added_samples(self, name: str) -> list[Sample]:
+        """The samples tag ``name`` added over its parent (all of them without a parent)."""
+        tag = self.tag(name)
+        before = set() if tag.parent is None else set(self.tag(tag.parent).sample_ids)
+        by_id = self._by_id()
+        return [by_id[i] for i in tag.sample_ids if i not in before]

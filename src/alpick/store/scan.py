@@ -1,0 +1,81 @@
+"""Finding images under a folder and reading what the store keeps of each: size and hash.
+
+Sizes come from the file header (``PIL.Image.open`` is lazy: it parses the header and decodes no
+pixels); the hash is blake2b over the file's bytes, read once and shared with the header parser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from alpick.errors import AlpickError
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the store records of one image file (``path`` relative to the images root)."""
+
+    path: str
+    width: int
+    height: int
+    hash: str
+
+
+def find_images(root: Path) -> list[str]:
+    """Relative posix paths of the images under ``root``, recursively, sorted.
+
+    Hidden files and folders (names starting with ``.``) are skipped.
+
+    Raises:
+        AlpickError: If ``root`` is not a folder.
+    """
+    if not root.is_dir():
+        raise AlpickError(f"images folder {root} does not exist")
+    return sorted(_walk(root, ""))
+
+
+def _walk(folder: Path, prefix: str) -> Iterator[str]:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                yield from _walk(Path(entry.path), f"{prefix}{entry.name}/")
+            elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES and entry.is_file():
+                yield prefix + entry.name
+
+
+def read_image_info(root: Path, path: str) -> ImageInfo:
+    """Size (from the header) and content hash of ``root / path``.
+
+    Raises:
+        AlpickError: If the file cannot be read or is not an image PIL recognizes.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    full = root / path
+    try:
+        data = full.read_bytes()
+    except OSError as exc:
+        raise AlpickError(f"cannot read image {full}: {exc.strerror or exc}") from None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise AlpickError(f"cannot read image {full}: {exc}") from None
+    if width <= 0 or height <= 0:
+        raise AlpickError(f"cannot read image {full}: size {width}x{height}")
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return ImageInfo(path, int(width), int(height), digest)
+
+
+def read_images(root: Path, paths: Iterable[str]) -> list[ImageInfo]:
+    """:func:`read_image_info` for each path, in order."""
+    return [read_image_info(root, p) for p in paths]

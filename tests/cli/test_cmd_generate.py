@@ -1,0 +1,54 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from alpick.cli.cmd_generate import parse_size
+from alpick.cli.main import app
+from alpick.errors import AlpickError
+
+
+def test_generate_orchard_writes_and_summarises(tmp_path: Path) -> None:
+    out = tmp_path / "orchard"
+    args = ["generate", "orchard", str(out), "--n-train", "4", "--n-test", "2", "--size", "80x120"]
+    result = CliRunner().invoke(app, [*args, "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "train: 4 images" in result.output and "test: 2 images" in result.output
+    assert len(list((out / "train" / "images").iterdir())) == 4
+    again = CliRunner().invoke(app, args)
+    assert isinstance(again.exception, AlpickError)
+    forced = CliRunner().invoke(app, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--n-train", "0"], ["--size", "63x100"], ["--size", "wide"]],
+)
+def test_bad_input_is_a_user_error(tmp_path: Path, extra: list[str]) -> None:
+    result = CliRunner().invoke(app, ["generate", "orchard", str(tmp_path / "o"), *extra])
+    assert isinstance(result.exception, AlpickError)
+    assert not (tmp_path / "o").exists()
+
+
+def test_unwritable_out_prints_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = subprocess.run(
+        [sys.executable, "-m", "alpick", "generate", "orchard", str(blocker / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr
+
+
+def test_parse_size() -> None:
+    assert parse_size("256x448") == (256, 448)
+    assert parse_size("720X1280") == (720, 1280)
+    for bad in ("256", "ax448", "256x448x3", "-1x5"):
+        with pytest.raises(AlpickError):
+            parse_size(bad)
