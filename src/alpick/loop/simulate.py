@@ -237,12 +237,9 @@ def select_next(
 
     mask = np.zeros(pool_size, dtype=bool)
     mask[list(labelled)] = True
-    method = "CORAL" if strategy == "coral" else strategy.upper()
-    if strategy == "uncertainty":
-        method = "UNCERTAINTY"
     if strategy in ("coreset", "coral") and embeddings is None:
         raise AlpickError(f"strategy {strategy} needs embeddings (run `alpick embed`)")
-    cfg = preset_config(method, int(mask.sum()) + n_new, score=score_name)
+    cfg = preset_config(strategy.upper(), int(mask.sum()) + n_new, score=score_name)
     inputs = SelectionInputs(
         embeddings=embeddings,
         scores={score_name: scores} if scores is not None else {},
