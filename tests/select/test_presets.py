@@ -79,3 +79,16 @@ def test_resolve_config() -> None:
         resolve_config(method="RANDOM")
     with pytest.raises(SelectionError, match="--n-samples"):
         resolve_config(config={"strategies": raw["strategies"]})
+
+
+def test_uncertainty_preset_takes_the_highest_scores() -> None:
+    import numpy as np
+
+    from alpick.select import SelectionInputs, preset_config, select_samples
+
+    scores = np.array([0.1, 0.9, 0.5, 0.95, 0.2])
+    cfg = preset_config("uncertainty", 3, score="s")
+    pre = np.zeros(5, dtype=bool)
+    pre[3] = True
+    picks = select_samples(cfg, SelectionInputs(scores={"s": scores}), pre)
+    assert list(picks) == [1, 2]

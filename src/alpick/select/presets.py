@@ -5,6 +5,8 @@
   preselected samples as initial centers, exactly :func:`~alpick.select.k_center_greedy`.
 * ``CORAL``: DIVERSITY x WEIGHTS of an active-learning score (``uncertainty_entropy`` by
   default): far from what is selected and uncertain.
+* ``UNCERTAINTY``: WEIGHTS of the score alone: the most uncertain images (no diversity), the
+  classic uncertainty-sampling baseline.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from alpick.select.config import SelectionConfig
 from alpick.select.errors import SelectionError
 
 #: The preset method names.
-METHODS: tuple[str, ...] = ("RANDOM", "CORESET", "CORAL")
+METHODS: tuple[str, ...] = ("RANDOM", "CORESET", "CORAL", "UNCERTAINTY")
 
 _DIVERSITY: dict[str, Any] = {"input": "EMBEDDINGS", "strategy": "DIVERSITY"}
 
@@ -27,7 +29,7 @@ def preset_config(
     """The config of a preset method (case-insensitive).
 
     Args:
-        method: ``RANDOM``, ``CORESET`` or ``CORAL``.
+        method: ``RANDOM``, ``CORESET``, ``CORAL`` or ``UNCERTAINTY``.
         n_samples: Total size of the new selection, preselected samples included.
         score: CORAL's score (ignored by the others).
 
@@ -41,6 +43,8 @@ def preset_config(
         strategies = [dict(_DIVERSITY)]
     elif key == "CORAL":
         strategies = [dict(_DIVERSITY), {"input": "SCORES", "score": score, "strategy": "WEIGHTS"}]
+    elif key == "UNCERTAINTY":
+        strategies = [{"input": "SCORES", "score": score, "strategy": "WEIGHTS"}]
     else:
         raise SelectionError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
     return SelectionConfig.from_dict({"n_samples": n_samples, "strategies": strategies})
@@ -72,7 +76,7 @@ def resolve_config(
             raise SelectionError("give --n-samples or n_samples / proportion_samples in the config")
         return parsed
     if method is None:
-        raise SelectionError("give --method (RANDOM, CORESET, CORAL) or --config")
+        raise SelectionError(f"give --method ({', '.join(METHODS)}) or --config")
     if n_samples is None:
         raise SelectionError("give --n-samples")
     return preset_config(method, n_samples, score=score)
