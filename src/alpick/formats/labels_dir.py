@@ -7,6 +7,7 @@ file means no boxes. COCO keeps one JSON for the whole folder. Boxes are clipped
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
@@ -200,7 +201,7 @@ def _check_dir(path: Path) -> Path:
 
 def _stems(images: Sequence[Image]) -> list[str]:
     """Relative paths without suffix; two images may not share one."""
-    stems = [str(PurePosixPath(rel.replace("\\", "/")).with_suffix("")) for rel, _, _ in images]
+    stems = [posixpath.splitext(rel.replace("\\", "/"))[0] for rel, _, _ in images]
     if len(set(stems)) != len(stems):
         seen: dict[str, str] = {}
         for (rel, _, _), stem in zip(images, stems, strict=True):
