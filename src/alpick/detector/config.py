@@ -1,0 +1,158 @@
+"""Settings of a detector and of its training run (plain data, no torch)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from alpick.errors import AlpickError
+
+ARCHS = ("fcos", "retinanet")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"256x448"`` → ``(256, 448)`` as (width, height).
+
+    Raises:
+        AlpickError: If the text is not ``WxH`` with both sides multiples of 32, at least 64.
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if not match:
+        raise AlpickError(f"input size must look like WxH (e.g. 256x448), got {text!r}")
+    size = (int(match.group(1)), int(match.group(2)))
+    check_size(size)
+    return size
+
+
+def check_size(size: tuple[int, int]) -> None:
+    """Validate an input size (width, height): multiples of 32, at least 64 each."""
+    w, h = size
+    if w < 64 or h < 64 or w % 32 or h % 32:
+        raise AlpickError(f"input size must be multiples of 32 and at least 64, got {w}x{h}")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What defines a detector's architecture; stored in every checkpoint.
+
+    Attributes:
+        arch: ``"fcos"`` (default) or ``"retinanet"``.
+        backbone: See :data:`alpick.detector.backbone.BACKBONES`.
+        input_size: Network input (width, height); images are resized to it.
+        fpn_width: Channels of the feature pyramid and of the heads (a multiple of 16).
+        head_convs: 3x3 conv layers in each head tower before the outputs.
+        levels: Pyramid levels used (2 = stride 4 ... 5 = stride 32).
+    """
+
+    arch: str = "fcos"
+    backbone: str = "efficientnet_lite0"
+    input_size: tuple[int, int] = (256, 448)
+    fpn_width: int = 64
+    head_convs: int = 2
+    levels: tuple[int, ...] = (2, 3, 4, 5)
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHS:
+            raise AlpickError(f"unknown detector {self.arch!r}; choose one of {', '.join(ARCHS)}")
+        check_size(tuple(self.input_size))  # type: ignore[arg-type]
+        if self.fpn_width < 16 or self.fpn_width % 16:
+            raise AlpickError(f"fpn_width must be a positive multiple of 16, got {self.fpn_width}")
+        if not 0 <= self.head_convs <= 4:
+            raise AlpickError(f"head_convs must be within 0..4, got {self.head_convs}")
+        object.__setattr__(self, "input_size", tuple(self.input_size))
+        object.__setattr__(self, "levels", tuple(self.levels))
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A training run's settings (the model's own are :meth:`model_config`).
+
+    Attributes:
+        epochs: Passes over the samples.
+        batch_size: Images per step.
+        lr: Peak learning rate (AdamW).
+        weight_decay: AdamW weight decay.
+        warmup_epochs: Linear warm-up length, in epochs (may be fractional).
+        seed: Seeds the weights of new layers, the shuffling and the augmentations.
+        num_workers: DataLoader worker processes (0 decodes in the main process).
+        checkpoint_every: Also keep ``epoch_NNN.pt`` every N epochs (0: only ``last.pt``).
+        device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
+        amp: Mixed precision on CUDA (ignored on CPU).
+        augment: Flip, colour and scale jitter (the tutorial's TLT spec).
+        weights: Backbone weights file; ``None`` = the packaged EfficientNet-Lite0 weights.
+        arch, backbone, input_size, fpn_width, head_convs, levels: See :class:`ModelConfig`.
+    """
+
+    epochs: int = 20
+    batch_size: int = 8
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_epochs: float = 1.0
+    seed: int = 0
+    num_workers: int = 0
+    checkpoint_every: int = 10
+    device: str = "auto"
+    amp: bool = True
+    augment: bool = True
+    weights: str | None = None
+    arch: str = "fcos"
+    backbone: str = "efficientnet_lite0"
+    input_size: tuple[int, int] = (256, 448)
+    fpn_width: int = 64
+    head_convs: int = 2
+    levels: tuple[int, ...] = (2, 3, 4, 5)
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise AlpickError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise AlpickError(f"batch size must be at least 1, got {self.batch_size}")
+        if not self.lr > 0:
+            raise AlpickError(f"learning rate must be positive, got {self.lr}")
+        if self.warmup_epochs < 0 or self.num_workers < 0 or self.checkpoint_every < 0:
+            raise AlpickError("warmup_epochs, num_workers and checkpoint_every must be >= 0")
+        if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
+            raise AlpickError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        object.__setattr__(self, "input_size", tuple(self.input_size))
+        object.__setattr__(self, "levels", tuple(self.levels))
+        self.model_config()  # validates the model fields
+
+    def model_config(self) -> ModelConfig:
+        """The architecture part of this configuration."""
+        return ModelConfig(
+            arch=self.arch,
+            backbone=self.backbone,
+            input_size=self.input_size,
+            fpn_width=self.fpn_width,
+            head_convs=self.head_convs,
+            levels=self.levels,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (tuples become lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored, missing ones take defaults."""
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        for key in ("input_size", "levels"):
+            if key in kwargs:
+                kwargs[key] = tuple(kwargs[key])
+        return cls(**kwargs)
+
+
+def model_config_to_dict(config: ModelConfig) -> dict[str, Any]:
+    """Plain JSON-able values of a :class:`ModelConfig`."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()}
+
+
+def model_config_from_dict(data: dict[str, Any]) -> ModelConfig:
+    """Inverse of :func:`model_config_to_dict`; unknown keys are ignored."""
+    known = {f.name for f in fields(ModelConfig)}
+    kwargs: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known
+    }
+    return ModelConfig(**kwargs)
