@@ -139,7 +139,7 @@ def plot_learning_curves(
 
 def _fmt(value: float | None, digits: int = 3) -> str:
     if value is None or not np.isfinite(value):
-        return "–"
+        return "-"
     return f"{value:.{digits}f}"
 
 
@@ -179,11 +179,9 @@ def report_markdown(rows: Sequence[RoundResult], *, metric: str = "AP50", png: s
         for c in cs:
             need = labels_to_reach(c, target)
             if need is None:
-                lines.append(f"| {c.strategy} | not reached | – |")
+                lines.append(f"| {c.strategy} | not reached | - |")
             else:
-                lines.append(
-                    f"| {c.strategy} | {need:.0f} | {100 * (1 - need / final_n):.0f}% |"
-                )
+                lines.append(f"| {c.strategy} | {need:.0f} | {100 * (1 - need / final_n):.0f}% |")
         lines.append("")
     if any(r.picked_conditions for r in rows):
         lines += ["Conditions of the images each strategy picked (all rounds, all seeds):", ""]
