@@ -45,10 +45,12 @@ def setup():
 
 def test_simulation_runs_and_resumes(tmp_path: Path, setup) -> None:
     pool, test, det, emb = setup
-    cfg = SimulationConfig(("random", "coreset", "coral"), initial=5, budget=5, rounds=2,
-                           seeds=(0, 1))
-    rows = run_simulation(pool, test, ["apple"], det, cfg, tmp_path, evaluator=_ap50,
-                          embeddings=emb)
+    cfg = SimulationConfig(
+        ("random", "coreset", "coral"), initial=5, budget=5, rounds=2, seeds=(0, 1)
+    )
+    rows = run_simulation(
+        pool, test, ["apple"], det, cfg, tmp_path, evaluator=_ap50, embeddings=emb
+    )
     assert len(rows) == 3 * 2 * 3
     for r in rows:
         assert r.n_labelled == 5 + 5 * r.round
@@ -59,16 +61,18 @@ def test_simulation_runs_and_resumes(tmp_path: Path, setup) -> None:
     first = {r.strategy: r.labelled for r in rows if r.round == 0 and r.seed == 0}
     assert first["random"] == first["coreset"] == first["coral"]
     # resuming does nothing more; a cut last line is redone
-    again = run_simulation(pool, test, ["apple"], det, cfg, tmp_path, evaluator=_ap50,
-                           embeddings=emb)
+    again = run_simulation(
+        pool, test, ["apple"], det, cfg, tmp_path, evaluator=_ap50, embeddings=emb
+    )
     assert len(again) == len(rows)
     path = tmp_path / "rounds.jsonl"
     lines = path.read_text().splitlines()
     path.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:20])
     assert len(load_rounds(tmp_path)) == len(rows) - 1
     path.write_text("\n".join(lines[:-1]) + "\n")
-    resumed = run_simulation(pool, test, ["apple"], det, cfg, tmp_path, evaluator=_ap50,
-                             embeddings=emb)
+    resumed = run_simulation(
+        pool, test, ["apple"], det, cfg, tmp_path, evaluator=_ap50, embeddings=emb
+    )
     assert [r.labelled for r in resumed] == [r.labelled for r in rows]
 
     report = write_report(resumed, tmp_path)
@@ -79,7 +83,7 @@ def test_simulation_runs_and_resumes(tmp_path: Path, setup) -> None:
 
 
 def test_other_settings_in_same_folder_refused(tmp_path: Path, setup) -> None:
-    pool, test, det, emb = setup
+    pool, test, det, _ = setup
     cfg = SimulationConfig(("random",), initial=5, budget=5, rounds=1)
     run_simulation(pool, test, ["apple"], det, cfg, tmp_path, evaluator=_ap50)
     other = SimulationConfig(("random",), initial=6, budget=5, rounds=1)

@@ -3,22 +3,111 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from alpick.cli.common import open_project, out
+from alpick.cli.common import err, open_project, out
 from alpick.errors import AlpickError
+
+if TYPE_CHECKING:
+    from alpick.api import Project
 
 sub = typer.Typer(invoke_without_command=True, help="Embeddings of the project's images.")
 
 
 @sub.callback()
-def embed(ctx: typer.Context) -> None:
-    """Compute embeddings of the project's images (or use a subcommand)."""
-    if ctx.invoked_subcommand is None:
-        raise AlpickError(
-            "`alpick embed` (computing embeddings) is not built yet; use `alpick embed import`"
+def embed(
+    ctx: typer.Context,
+    model: str = typer.Option("efficientnet_lite0", help="Backbone (see docs/embed.md)."),
+    weights: Path | None = typer.Option(None, help="Local weights file (state dict)."),
+    random_init: bool = typer.Option(
+        False, "--random-init", help="Allow random weights for a backbone without --weights."
+    ),
+    input_size: int = typer.Option(224, help="Side of the square network input, pixels."),
+    ssl_epochs: int = typer.Option(0, help="SimCLR fine-tuning epochs on the images first."),
+    batch_size: int = typer.Option(32, help="Images per forward pass."),
+    name: str | None = typer.Option(None, help="Set name (default: MODEL-SIZE[-sslE])."),
+    skip_bad: bool = typer.Option(
+        False, "--skip-bad", help="Embed the rest when some images cannot be read."
+    ),
+    device: str | None = typer.Option(None, help="cpu or cuda (default: cuda when available)."),
+    map_png: Path | None = typer.Option(
+        None, "--map", help="Also draw a 2-D map (PCA) of the embeddings, coloured by tag."
+    ),
+) -> None:
+    """Embed the project's images (a subcommand instead: import, export, map)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from alpick.loop.embedding import embed_project
+
+    if ssl_epochs < 0 or batch_size < 1 or input_size < 32:
+        raise AlpickError("--ssl-epochs must be >= 0, --batch-size >= 1, --input-size >= 32")
+    with open_project() as project:
+        report = embed_project(
+            project,
+            name=name,
+            model=model,
+            weights=weights,
+            allow_random=random_init,
+            input_size=input_size,
+            batch_size=batch_size,
+            ssl_epochs=ssl_epochs,
+            skip_bad=skip_bad,
+            device=device,
         )
+        rec = report.record
+        if report.embedded == 0:
+            out.print(f"embeddings {rec.name!r} are up to date ({rec.rows:,} images)", markup=False)
+        else:
+            out.print(
+                f"embedded {report.embedded:,} images into {rec.name!r} ({rec.rows:,} x "
+                f"{rec.dim}; {report.reused:,} reused)",
+                markup=False,
+            )
+        for path, why in report.failed:
+            err.print(f"skipped {path}: {why}", markup=False)
+        if map_png is not None:
+            _draw_map(project, rec.name, map_png)
+
+
+@sub.command("export")
+def export(
+    file: Path = typer.Argument(..., help="CSV to write (lightly-embed format)."),
+    name: str | None = typer.Option(None, help="Embedding set (default: the latest)."),
+) -> None:
+    """Write an embedding set as the CSV that `lightly-embed` writes."""
+    from alpick.formats.embeddings_csv import save_embeddings_csv
+
+    with open_project() as project:
+        array, record = project.embeddings(name)
+        save_embeddings_csv(file, [s.path for s in project.samples()], array)
+    out.print(f"wrote {record.rows:,} embeddings of {record.name!r} to {file}", markup=False)
+
+
+@sub.command("map")
+def map_(
+    out_png: Path = typer.Argument(Path("embeddings.png"), help="PNG to write."),
+    name: str | None = typer.Option(None, help="Embedding set (default: the latest)."),
+) -> None:
+    """Draw a 2-D map (PCA) of an embedding set, coloured by tag."""
+    with open_project() as project:
+        _draw_map(project, name, out_png)
+
+
+def _draw_map(project: Project, name: str | None, out_png: Path) -> None:
+    import numpy as np
+
+    from alpick.embed import embedding_map
+
+    array, record = project.embeddings(name)
+    groups = {}
+    for tag in project.tags():
+        mask = np.zeros(len(array), dtype=bool)
+        mask[project.positions(tag.sample_ids)] = True
+        groups[tag.name] = mask
+    embedding_map(array, out_png, groups=groups or None, title=f"embeddings {record.name}")
+    out.print(f"wrote {out_png}", markup=False)
 
 
 @sub.command("import")

@@ -44,13 +44,19 @@ class Artifacts:
             self._conn, self.state_dir, name, array, model=model, meta=meta
         )
 
-    def embeddings(self, name: str | None = None) -> tuple[NDArray[np.float32], EmbeddingSet]:
+    def embeddings(
+        self, name: str | None = None, *, partial: bool = False
+    ) -> tuple[NDArray[np.float32], EmbeddingSet]:
         """The ``(N, D)`` matrix of set ``name`` (``None``: the latest) and its record.
 
+        With ``partial``, a set with fewer rows than samples (made before images were added;
+        its rows are the first samples) is returned as it is, for extending it.
+
         Raises:
-            AlpickError: If there are none, the name is unknown, or images were added since.
+            AlpickError: If there are none, the name is unknown, or images were added since
+                (unless ``partial``).
         """
-        return _embeddings.load_embeddings(self._conn, self.state_dir, name)
+        return _embeddings.load_embeddings(self._conn, self.state_dir, name, partial=partial)
 
     def embedding_sets(self) -> list[EmbeddingSet]:
         """All embedding sets, oldest first."""

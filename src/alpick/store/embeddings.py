@@ -116,9 +116,12 @@ def list_embedding_sets(conn: sqlite3.Connection) -> list[EmbeddingSet]:
 
 
 def load_embeddings(
-    conn: sqlite3.Connection, state_dir: Path, name: str | None
+    conn: sqlite3.Connection, state_dir: Path, name: str | None, *, partial: bool = False
 ) -> tuple[NDArray[np.float32], EmbeddingSet]:
     """The ``(N, D)`` matrix of set ``name`` (``None``: the latest) and its record.
+
+    With ``partial``, a set made before images were added (fewer rows than samples: the first
+    samples) is returned too, for extending it.
 
     Raises:
         AlpickError: If there is no such set, or images were added since it was made (it must
@@ -126,7 +129,7 @@ def load_embeddings(
     """
     record = embedding_set(conn, name)
     n = sample_count(conn)
-    if record.rows != n:
+    if record.rows != n and not (partial and record.rows < n):
         raise AlpickError(
             f"embeddings {record.name!r} have {record.rows} rows but the project has {n} "
             f"samples (images were added since); re-embed ({_NO_EMBEDDINGS})"
