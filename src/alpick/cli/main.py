@@ -19,6 +19,7 @@ from alpick.cli import (
     cmd_select,
     cmd_tag,
     cmd_tlt,
+    cmd_train,
 )
 from alpick.cli.common import err, state
 from alpick.errors import AlpickError
@@ -59,6 +60,7 @@ for _module in (
     cmd_embed,
     cmd_scores,
     cmd_select,
+    cmd_train,
     cmd_detector,
     cmd_loop,
     cmd_tlt,

@@ -1,0 +1,113 @@
+"""CLI: ``alpick train`` and ``alpick predict`` on a project (parsing and printing only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from alpick.cli.common import open_project, out, state
+from alpick.errors import AlpickError
+
+
+def train(
+    tag: str = typer.Option(..., help="Train on the labelled samples of this tag."),
+    epochs: int | None = typer.Option(None, help="Epochs (default 20; on --resume: the run's)."),
+    batch_size: int | None = typer.Option(None, help="Images per step (default 8)."),
+    input_size: str | None = typer.Option(None, help="Network input WxH (default 256x448)."),
+    lr: float | None = typer.Option(None, help="Peak learning rate (default 2e-3)."),
+    arch: str | None = typer.Option(None, help="fcos (default) or retinanet."),
+    backbone: str | None = typer.Option(None, help="efficientnet_lite0 (default) or resnet18..."),
+    weights: Path | None = typer.Option(None, help="Backbone weights file (state dict)."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Run folder (default runs/TAG)."),
+    resume: Path | None = typer.Option(None, help="Continue from this checkpoint or run."),
+    seed: int | None = typer.Option(None, help="Seed (default 0)."),
+    device: str | None = typer.Option(None, help="auto (default), cpu or cuda."),
+    checkpoint_every: int | None = typer.Option(None, help="Also keep epoch_NNN.pt every N."),
+) -> None:
+    """Train the built-in detector on a tag's labels (like TLT's `yolo_v4 train`)."""
+    from dataclasses import replace
+
+    from alpick.detector.config import TrainConfig, parse_size
+    from alpick.detector.train import resume_config
+    from alpick.loop.training import train_tag
+
+    given = {
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "lr": lr,
+        "arch": arch,
+        "backbone": backbone,
+        "weights": None if weights is None else str(weights),
+        "seed": seed,
+        "device": device,
+        "checkpoint_every": checkpoint_every,
+        "input_size": parse_size(input_size) if input_size else None,
+    }
+    overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    config = resume_config(resume, **overrides) if resume else replace(TrainConfig(), **overrides)
+    with open_project() as project:
+        result = train_tag(project, tag, config, out=out_dir, resume=resume)
+    last = result.history[-1] if result.history else {}
+    loss = f", final loss {last['loss']:.3f}" if "loss" in last else ""
+    out.print(f"trained {result.epochs} epochs on tag {tag!r}{loss} -> {result.out_dir}")
+    out.print(f"next: alpick predict --model {result.out_dir}", markup=False)
+
+
+def predict(
+    model: Path = typer.Option(..., help="A run folder (its last.pt) or a checkpoint file."),
+    images: Path | None = typer.Option(None, help="Folder of images (default: the project's)."),
+    tag: str | None = typer.Option(None, help="Only the samples of this tag."),
+    out_dir: Path = typer.Option(Path("infer_labels"), "--out", help="KITTI output folder."),
+    name: str | None = typer.Option(None, help="Prediction set name (default: the run's)."),
+    confidence_threshold: float = typer.Option(0.001, help="Lowest confidence written."),
+    top_k: int = typer.Option(200, help="Most boxes per image."),
+    batch_size: int = typer.Option(8, help="Images per forward pass."),
+) -> None:
+    """Predict with a trained run: KITTI files with confidence (TLT inference's format)."""
+    from alpick.loop.training import predict_to_folder
+
+    if not 0 <= confidence_threshold < 1 or top_k < 1 or batch_size < 1:
+        raise AlpickError("need 0 <= --confidence-threshold < 1, --top-k >= 1, --batch-size >= 1")
+    project = None
+    if images is None or tag is not None or _project_exists():
+        project = open_project()
+    try:
+        if project is not None and not out_dir.is_absolute() and state.project_dir is not None:
+            out_dir = project.root / out_dir
+        report = predict_to_folder(
+            model,
+            out_dir,
+            project=project,
+            images=images,
+            tag=tag,
+            name=name,
+            confidence_threshold=confidence_threshold,
+            top_k=top_k,
+            batch_size=batch_size,
+        )
+    finally:
+        if project is not None:
+            project.close()
+    stored = (
+        f"; stored as prediction set {report.prediction_set!r}" if report.prediction_set else ""
+    )
+    out.print(
+        f"predicted {report.boxes:,} boxes on {report.images:,} images -> {report.out}{stored}",
+        markup=False,
+    )
+
+
+def _project_exists() -> bool:
+    try:
+        open_project().close()
+    except AlpickError:
+        return False
+    return True
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command("train")(train)
+    app.command("predict")(predict)
