@@ -11,6 +11,7 @@ Architecture comparison: trains each candidate (FCOS / RetinaNet, pyramid levels
 epochs on the same synthetic images and reports COCO AP/AP50 on held-out ones plus speed.
 
     PYTHONPATH=src python bench/detector.py --compare [--train 60] [--test 20] [--epochs 8]
+        [--batch 8] [--lr 1e-3] [--eval-every N] [--candidates "fcos P2-P5,retinanet P2-P5"]
 
 Images: the synthetic orchard when `alpick.data.orchard` is importable, else shaded discs of
 apple-like sizes with occlusion (`alpick.detector.synthetic`). The CPU may be shared with other
@@ -143,6 +144,10 @@ CANDIDATES = {
     "fcos P2-P5": dict(arch="fcos", levels=(2, 3, 4, 5)),
     "fcos P3-P5": dict(arch="fcos", levels=(3, 4, 5)),
     "retinanet P2-P5": dict(arch="retinanet", levels=(2, 3, 4, 5)),
+    "retinanet P3-P5": dict(arch="retinanet", levels=(3, 4, 5)),
+    "retinanet no-aug": dict(arch="retinanet", augment=False),
+    "retinanet no-jitter": dict(arch="retinanet", jitter=0.0),
+    "retinanet no-colour": dict(arch="retinanet", hue=0.0, saturation=1.0, exposure=1.0),
 }
 
 
@@ -154,37 +159,41 @@ def compare(args: argparse.Namespace) -> None:
         print(
             f"data: {len(train)} train / {len(test)} test images of {source}; "
             f"{sum(len(d) for _, d in train)} / {sum(len(d) for _, d in test)} boxes; "
-            f"{args.epochs} epochs, torch threads {torch.get_num_threads()}"
+            f"{args.epochs} epochs of batch {args.batch}, lr {args.lr}, "
+            f"torch threads {torch.get_num_threads()}"
         )
         print(
-            f"{'candidate':18}{'AP':>7}{'AP50':>7}{'AP75':>7}{'AR100':>7}"
+            f"{'candidate':18}{'epoch':>6}{'AP':>7}{'AP50':>7}{'AP75':>7}{'AR100':>7}"
             f"{'train img/s':>13}{'infer img/s':>13}"
         )
+        gt = {p.stem: d for p, d in test}
         for name in names:
             config = TrainConfig(
                 epochs=args.epochs,
-                batch_size=8,
+                batch_size=args.batch,
                 input_size=SIZE,
-                checkpoint_every=0,
+                checkpoint_every=args.eval_every,
                 seed=0,
                 lr=args.lr,
                 **CANDIDATES[name],
             )
-            result = train_detector(train, ["apple"], root / name, config=config, progress=False)
-            detector = load_detector(result.checkpoint)
-            start = time.perf_counter()
-            preds = predict_images(detector, [p for p, _ in test], progress=False)
-            infer = len(test) / (time.perf_counter() - start)
-            gt = {p.stem: d for p, d in test}
-            m = coco_metrics(
-                gt, {p.stem: d for (p, _), d in zip(test, preds, strict=True)}, ["apple"]
-            ).metrics
+            run = root / name
+            result = train_detector(train, ["apple"], run, config=config, progress=False)
             ips = float(np.mean([h["images_per_s"] for h in result.history[1:]] or [0]))
-            print(
-                f"{name:18}{m['AP']:7.3f}{m['AP50']:7.3f}{m['AP75']:7.3f}{m['AR100']:7.3f}"
-                f"{ips:13.2f}{infer:13.2f}",
-                flush=True,
-            )
+            checkpoints = sorted(run.glob("epoch_*.pt")) or [result.checkpoint]
+            for ckpt in checkpoints:
+                detector = load_detector(ckpt)
+                start = time.perf_counter()
+                preds = predict_images(detector, [p for p, _ in test], progress=False)
+                infer = len(test) / (time.perf_counter() - start)
+                pred = {p.stem: d for (p, _), d in zip(test, preds, strict=True)}
+                m = coco_metrics(gt, pred, ["apple"]).metrics
+                epoch = ckpt.stem.split("_")[-1] if ckpt.stem.startswith("epoch") else "last"
+                print(
+                    f"{name:18}{epoch:>6}{m['AP']:7.3f}{m['AP50']:7.3f}{m['AP75']:7.3f}"
+                    f"{m['AR100']:7.3f}{ips:13.2f}{infer:13.2f}",
+                    flush=True,
+                )
 
 
 def main() -> None:
@@ -198,6 +207,10 @@ def main() -> None:
     parser.add_argument("--test", type=int, default=20, help="compare: test images")
     parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="compare: peak LR")
     parser.add_argument("--candidates", default="", help="compare: comma-separated names")
+    parser.add_argument("--batch", type=int, default=TrainConfig.batch_size, help="batch size")
+    parser.add_argument(
+        "--eval-every", type=int, default=0, help="compare: evaluate every N epochs"
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

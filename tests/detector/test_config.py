@@ -24,13 +24,12 @@ def test_parse_size_rejects(text: str) -> None:
 
 
 def test_train_config_round_trip() -> None:
-    config = TrainConfig(epochs=3, input_size=(128, 96), levels=(3, 4), arch="retinanet")
+    config = TrainConfig(epochs=3, input_size=(128, 96), levels=(3, 4), arch="fcos", hue=0.0)
     data = config.to_dict()
     assert data["input_size"] == [128, 96]
     assert TrainConfig.from_dict({**data, "unknown": 1}) == config
-    assert config.model_config() == ModelConfig(
-        arch="retinanet", input_size=(128, 96), levels=(3, 4)
-    )
+    assert config.model_config() == ModelConfig(arch="fcos", input_size=(128, 96), levels=(3, 4))
+    assert config.augmentation()["hue"] == 0.0
 
 
 def test_model_config_round_trip() -> None:
@@ -49,6 +48,9 @@ def test_model_config_round_trip() -> None:
         {"fpn_width": 40},
         {"head_convs": 9},
         {"input_size": (100, 100)},
+        {"hue": 0.7},
+        {"jitter": 1.0},
+        {"saturation": 0.5},
     ],
 )
 def test_train_config_rejects(kwargs: dict[str, object]) -> None:

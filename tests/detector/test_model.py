@@ -49,7 +49,7 @@ def test_probabilities_ride_along_torchvision_selection(arch: str, parent: type)
 
 
 def test_build_types_and_head_depth() -> None:
-    fcos = build_detector(ModelConfig(head_convs=1, fpn_width=32), 1, pretrained=False)
+    fcos = build_detector(ModelConfig(arch="fcos", head_convs=1, fpn_width=32), 1, pretrained=False)
     assert isinstance(fcos, ProbFCOS)
     convs = [m for m in fcos.head.classification_head.conv if isinstance(m, torch.nn.Conv2d)]
     assert len(convs) == 1
@@ -61,7 +61,8 @@ def test_build_types_and_head_depth() -> None:
 
 def test_training_mode_returns_losses_and_accepts_negatives() -> None:
     torch.manual_seed(0)
-    model = build_detector(ModelConfig(input_size=(64, 64), fpn_width=16), 2, pretrained=False)
+    config = ModelConfig(arch="fcos", input_size=(64, 64), fpn_width=16)
+    model = build_detector(config, 2, pretrained=False)
     model.train()
     targets = [
         {"boxes": torch.tensor([[4.0, 4.0, 20.0, 24.0]]), "labels": torch.tensor([1])},

@@ -80,8 +80,8 @@ def test_resume_continues(discs: Samples, tiny: dict, tmp_path: Path) -> None:
 
 def test_resume_errors(discs: Samples, tiny_run: object, tiny: dict, tmp_path: Path) -> None:
     run = tiny_run.out_dir  # type: ignore[attr-defined]
-    other_arch = TrainConfig(epochs=2, **{**tiny, "arch": "retinanet"})
-    with pytest.raises(AlpickError, match="fcos/efficientnet_lite0 detector"):
+    other_arch = TrainConfig(epochs=2, **{**tiny, "arch": "fcos"})
+    with pytest.raises(AlpickError, match="retinanet/efficientnet_lite0 detector"):
         train_detector(discs[:2], ["disc"], tmp_path, config=other_arch, resume=run)
     same = TrainConfig(epochs=2, **tiny)
     with pytest.raises(AlpickError, match="has classes"):

@@ -37,7 +37,8 @@ class ModelConfig:
     """What defines a detector's architecture; stored in every checkpoint.
 
     Attributes:
-        arch: ``"fcos"`` (default) or ``"retinanet"``.
+        arch: ``"retinanet"`` (default; it learns the small apples much faster, see
+            ``docs/detector.md``) or ``"fcos"``.
         backbone: See :data:`alpick.detector.backbone.BACKBONES`.
         input_size: Network input (width, height); images are resized to it.
         fpn_width: Channels of the feature pyramid and of the heads (a multiple of 16).
@@ -45,7 +46,7 @@ class ModelConfig:
         levels: Pyramid levels used (2 = stride 4 ... 5 = stride 32).
     """
 
-    arch: str = "fcos"
+    arch: str = "retinanet"
     backbone: str = "efficientnet_lite0"
     input_size: tuple[int, int] = (256, 448)
     fpn_width: int = 64
@@ -79,7 +80,10 @@ class TrainConfig:
         checkpoint_every: Also keep ``epoch_NNN.pt`` every N epochs (0: only ``last.pt``).
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``.
         amp: Mixed precision on CUDA (ignored on CPU).
-        augment: Flip, colour and scale jitter (the tutorial's TLT spec).
+        augment: Augment the training images (the tutorial's TLT spec by default):
+        hflip, hue, saturation, exposure, jitter: The augmentations' strengths, named and
+            meant as in TLT's ``augmentation_config`` (see
+            :func:`alpick.detector.data.train_augmentations`).
         weights: Backbone weights file; ``None`` = the packaged EfficientNet-Lite0 weights.
         arch, backbone, input_size, fpn_width, head_convs, levels: See :class:`ModelConfig`.
     """
@@ -95,8 +99,13 @@ class TrainConfig:
     device: str = "auto"
     amp: bool = True
     augment: bool = True
+    hflip: float = 0.5
+    hue: float = 0.1
+    saturation: float = 1.5
+    exposure: float = 1.5
+    jitter: float = 0.3
     weights: str | None = None
-    arch: str = "fcos"
+    arch: str = "retinanet"
     backbone: str = "efficientnet_lite0"
     input_size: tuple[int, int] = (256, 448)
     fpn_width: int = 64
@@ -112,6 +121,10 @@ class TrainConfig:
             raise AlpickError(f"learning rate must be positive, got {self.lr}")
         if self.warmup_epochs < 0 or self.num_workers < 0 or self.checkpoint_every < 0:
             raise AlpickError("warmup_epochs, num_workers and checkpoint_every must be >= 0")
+        if not (0 <= self.hflip <= 1 and 0 <= self.hue <= 0.5 and 0 <= self.jitter < 1):
+            raise AlpickError("hflip must be in [0, 1], hue in [0, 0.5] and jitter in [0, 1)")
+        if self.saturation < 1 or self.exposure < 1:
+            raise AlpickError("saturation and exposure are factors >= 1 (1 = off)")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise AlpickError(f"device must be auto, cpu or cuda, got {self.device!r}")
         object.__setattr__(self, "input_size", tuple(self.input_size))
@@ -128,6 +141,16 @@ class TrainConfig:
             head_convs=self.head_convs,
             levels=self.levels,
         )
+
+    def augmentation(self) -> dict[str, float]:
+        """Keyword arguments of :func:`alpick.detector.data.train_augmentations`."""
+        return {
+            "hflip": self.hflip,
+            "hue": self.hue,
+            "saturation": self.saturation,
+            "exposure": self.exposure,
+            "jitter": self.jitter,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (tuples become lists)."""

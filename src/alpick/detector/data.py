@@ -67,22 +67,46 @@ def scale_boxes(det: Detections, from_size: tuple[int, int], to_size: tuple[int,
     return {"boxes": boxes[keep].float(), "labels": labels[keep].long()}
 
 
-def train_augmentations(jitter: float = 0.3) -> v2.Transform:
-    """The TLT spec's augmentations, box-aware: flip, scale/shift jitter, colour jitter."""
-    return v2.Compose(
-        [
-            v2.RandomHorizontalFlip(0.5),
+def train_augmentations(
+    *,
+    hflip: float = 0.5,
+    hue: float = 0.1,
+    saturation: float = 1.5,
+    exposure: float = 1.5,
+    jitter: float = 0.3,
+) -> v2.Transform:
+    """The TLT spec's augmentations, box-aware.
+
+    Args:
+        hflip: Probability of a horizontal flip (TLT ``horizontal_flip``).
+        hue: Hue shift drawn from [-hue, hue], in turns of the colour circle (TLT ``hue``).
+        saturation: Saturation scaled by a factor drawn from [1/s, s] (TLT ``saturation``).
+        exposure: Brightness scaled likewise (TLT ``exposure``).
+        jitter: Scale drawn from [1 - j, 1 + j] and shift up to j/2 of each side (TLT
+            ``jitter``); boxes pushed out of the image are clipped or dropped.
+    """
+    steps: list[v2.Transform] = []
+    if hflip > 0:
+        steps.append(v2.RandomHorizontalFlip(hflip))
+    if jitter > 0:
+        steps.append(
             v2.RandomAffine(
                 degrees=0.0,
                 translate=(jitter / 2, jitter / 2),
                 scale=(1 - jitter, 1 + jitter),
                 interpolation=v2.InterpolationMode.BILINEAR,
-            ),
-            v2.ColorJitter(brightness=(1 / 1.5, 1.5), saturation=(1 / 1.5, 1.5), hue=0.1),
-            v2.ClampBoundingBoxes(),
-            v2.SanitizeBoundingBoxes(min_size=1.0),
-        ]
-    )
+            )
+        )
+    if hue > 0 or saturation > 1 or exposure > 1:
+        steps.append(
+            v2.ColorJitter(
+                brightness=(1 / exposure, exposure) if exposure > 1 else None,
+                saturation=(1 / saturation, saturation) if saturation > 1 else None,
+                hue=hue if hue > 0 else None,
+            )
+        )
+    steps += [v2.ClampBoundingBoxes(), v2.SanitizeBoundingBoxes(min_size=1.0)]
+    return v2.Compose(steps)
 
 
 class DetectionDataset(Dataset[tuple[Tensor, Target]]):
@@ -92,6 +116,7 @@ class DetectionDataset(Dataset[tuple[Tensor, Target]]):
         samples: (image path, ground truth in the image's pixels) pairs.
         input_size: Network input (width, height).
         augment: Apply :func:`train_augmentations`.
+        augmentation: Keyword arguments of :func:`train_augmentations` (when ``augment``).
     """
 
     def __init__(
@@ -100,10 +125,11 @@ class DetectionDataset(Dataset[tuple[Tensor, Target]]):
         input_size: tuple[int, int],
         *,
         augment: bool = False,
+        augmentation: dict[str, float] | None = None,
     ) -> None:
         self.samples = list(samples)
         self.input_size = input_size
-        self.transform = train_augmentations() if augment else None
+        self.transform = train_augmentations(**(augmentation or {})) if augment else None
 
     def __len__(self) -> int:
         return len(self.samples)

@@ -199,7 +199,9 @@ def train_detector(
         if ckpt.scheduler_state is not None:
             scheduler.load_state_dict(ckpt.scheduler_state)
 
-    dataset = DetectionDataset(samples, config.input_size, augment=config.augment)
+    dataset = DetectionDataset(
+        samples, config.input_size, augment=config.augment, augmentation=config.augmentation()
+    )
     bar = _progress_bar(progress)
     with bar:
         task = bar.add_task(
