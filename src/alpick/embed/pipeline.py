@@ -220,21 +220,11 @@ def _run(
         num_workers=workers,
         pin_memory=dev.type == "cuda",
         prefetch_factor=2 if workers > 0 else None,
-        worker_init_fn=_lower_priority if workers > 0 else None,
     )
     with loader_batches(loader) as batches:
         for index, pixels, why in batches:
             run_batch(index, pixels, list(why))
             advance(len(why))
-
-
-WORKER_NICENESS = 0
-
-
-def _lower_priority(worker_id: int) -> None:
-    """Decoding workers yield the CPU to the network's threads."""
-    if WORKER_NICENESS:
-        os.nice(WORKER_NICENESS)
 
 
 @contextmanager
