@@ -63,9 +63,3 @@ def test_bad_files_are_refused(project_dir: Path, rows: list[str], message: str)
     assert re.search(message, str(result.exception))
     with Project.open() as project:
         assert project.embedding_sets() == []
-
-
-def test_bare_embed_is_not_built_yet(project_dir: Path) -> None:
-    result = CliRunner().invoke(app, ["embed"])
-    assert isinstance(result.exception, AlpickError)
-    assert "use `alpick embed import`" in str(result.exception)
