@@ -90,31 +90,38 @@ def simulate(
 
 @contextmanager
 def _stage_display(config: SimulationConfig) -> Iterator[StageCallback]:
-    """A rich progress bar over all rounds, showing strategy, seed, round and stage."""
+    """A rich progress bar over all rounds, showing strategy, seed, round and stage.
+
+    It appears at the first stage, so that errors found before any work print cleanly.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     total = len(config.strategies) * len(config.seeds) * (config.rounds + 1)
-    with Progress(
+    bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} rounds"),
         TimeElapsedColumn(),
         console=err,
         transient=True,
-    ) as bar:
-        task = bar.add_task("starting", total=total)
-        seen: set[tuple[str, int, int]] = set()
+    )
+    task = bar.add_task("starting", total=total)
+    seen: set[tuple[str, int, int]] = set()
 
-        def stage(strategy: str, seed: int, rnd: int, what: str) -> None:
-            if (strategy, seed, rnd) not in seen:
-                if seen:
-                    bar.advance(task)
-                seen.add((strategy, seed, rnd))
-            bar.update(
-                task, description=f"{strategy} seed {seed} round {rnd}/{config.rounds}: {what}"
-            )
+    def stage(strategy: str, seed: int, rnd: int, what: str) -> None:
+        if not seen:
+            bar.start()
+        if (strategy, seed, rnd) not in seen:
+            if seen:
+                bar.advance(task)
+            seen.add((strategy, seed, rnd))
+        bar.update(task, description=f"{strategy} seed {seed} round {rnd}/{config.rounds}: {what}")
 
+    try:
         yield stage
+    finally:
+        if seen:
+            bar.stop()
 
 
 def demo(
