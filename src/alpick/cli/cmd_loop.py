@@ -131,13 +131,15 @@ def demo(
     epochs: int = typer.Option(8, help="Training epochs per run."),
     initial: int = typer.Option(20, help="Initial selection size."),
     budget: int = typer.Option(20, help="Images added per round."),
+    sim_initial: int = typer.Option(10, help="Simulation: initial labelled images."),
+    sim_budget: int = typer.Option(10, help="Simulation: images added per round."),
     rounds: int = typer.Option(2, help="Simulation rounds."),
     seed: int = typer.Option(0, help="Seed of the data and the selections."),
 ) -> None:
     """The whole loop on a generated orchard: select, annotate, train, predict, simulate."""
     from alpick.loop.demo import DemoConfig, run_demo
 
-    if min(n_train, n_test, epochs, initial, budget) < 1 or rounds < 0:
+    if min(n_train, n_test, epochs, initial, budget, sim_initial, sim_budget) < 1 or rounds < 0:
         raise AlpickError("sizes, epochs and budget must be >= 1 and --rounds >= 0")
     config = DemoConfig(
         n_train=n_train,
@@ -146,6 +148,8 @@ def demo(
         initial=initial,
         budget=budget,
         epochs=epochs,
+        sim_initial=sim_initial,
+        sim_budget=sim_budget,
         sim_rounds=rounds,
     )
     result = run_demo(out_dir, config, log=lambda line: err.print(line, markup=False))

@@ -34,8 +34,10 @@ class DemoConfig:
     initial: int = 20
     budget: int = 20
     epochs: int = 8
+    sim_initial: int = 10
+    sim_budget: int = 10
     sim_rounds: int = 2
-    batch_size: int = 8
+    batch_size: int = 4
     embed_size: int = 224
 
 
@@ -213,8 +215,8 @@ def _simulate(
 
     sim = SimulationConfig(
         strategies=("random", "coral"),
-        initial=cfg.initial,
-        budget=cfg.budget,
+        initial=cfg.sim_initial,
+        budget=cfg.sim_budget,
         rounds=cfg.sim_rounds,
         seeds=(cfg.seed,),
         extra={"epochs": train_cfg.epochs, "batch_size": train_cfg.batch_size},
