@@ -53,3 +53,14 @@ def test_errors(tmp_path: Path) -> None:
     torch.save({"state_dict": {"w": torch.zeros(1)}}, foreign)
     with pytest.raises(AlpickError, match="not an alpick detector checkpoint"):
         load_checkpoint(foreign)
+
+
+def test_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        save_checkpoint(tmp_path / "last.pt", _ckpt(tmp_path / "last.pt"))
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "last.pt").stat().st_mode & 0o777 == 0o644
