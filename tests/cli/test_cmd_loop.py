@@ -65,6 +65,11 @@ def test_tiny_simulation_end_to_end(orchard_project: Path) -> None:
     again = _alpick(orchard_project, *SIM)  # everything done: resumes to the same report
     assert again.returncode == 0, again.stderr
     assert json.loads((sim / "results.json").read_text()) == rows
+    merged = _alpick(orchard_project, "report", "sim", "--out", "merged")
+    assert merged.returncode == 0, merged.stderr
+    assert json.loads((orchard_project / "merged" / "results.json").read_text()) == rows
+    twice = _alpick(orchard_project, "report", "sim", "sim", "--out", "merged2")
+    assert twice.returncode == 1 and "twice" in twice.stderr
 
 
 def test_simulation_bad_input(orchard_project: Path) -> None:

@@ -158,7 +158,34 @@ def demo(
     out.print(f"report: {result.report}", markup=False)
 
 
+def report(
+    folders: list[Path] = typer.Argument(..., help="Simulation folders (e.g. one per seed)."),
+    out_dir: Path = typer.Option(..., "--out", help="Where to write the merged report."),
+) -> None:
+    """Merge simulations run in separate folders (say, one seed per process) into one report."""
+    from alpick.loop.report import write_report
+    from alpick.loop.simulate import load_rounds
+
+    rows = []
+    seen: set[tuple[str, int, int]] = set()
+    for folder in folders:
+        found = load_rounds(folder)
+        if not found:
+            raise AlpickError(f"{folder} holds no finished round (rounds.jsonl)")
+        for row in found:
+            key = (row.strategy, row.seed, row.round)
+            if key in seen:
+                raise AlpickError(
+                    f"{folder}: {row.strategy} seed {row.seed} round {row.round} twice"
+                )
+            seen.add(key)
+            rows.append(row)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out.print(f"report: {write_report(rows, out_dir)} ({len(rows)} rounds)", markup=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command("simulate")(simulate)
     app.command("demo")(demo)
+    app.command("report")(report)
