@@ -1,7 +1,7 @@
 """CLI: the built-in detector's commands (parsing and printing only).
 
-``alpick evaluate`` is here; ``alpick train`` and ``alpick predict`` join this module once the
-project store is wired in (the library functions are in :mod:`alpick.detector`).
+``alpick evaluate`` (no project needed); ``alpick train`` and ``alpick predict``, which work on
+a project, are in :mod:`alpick.cli.cmd_train`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,11 +84,9 @@ def _read_kitti_folders(
     for folder in (labels, predictions):
         if not folder.is_dir():
             raise AlpickError(f"{folder}: no such folder")
+    from alpick.formats.kitti import load_kitti_dir
+
     classes = Classes()
-    try:
-        from alpick.formats.kitti import load_kitti_dir
-    except ImportError:
-        load_kitti_dir = _fallback_load_kitti_dir
     gt_names, gt_dets = load_kitti_dir(labels, classes, predictions=False)
     pr_names, pr_dets = load_kitti_dir(predictions, classes, predictions=True)
     remap, names = _fold_case(classes)
@@ -123,46 +120,3 @@ def _relabel(det: Detections, remap: list[int], *, keep_confidence: bool) -> Det
 
     ids = np.asarray(remap, np.int64)[det.class_id] if len(det) else det.class_id
     return Detections(det.xyxy, ids, det.confidence if keep_confidence else None)
-
-
-# --- fallback until formats land; integrator removes ------------------------------------------
-# A minimal KITTI folder reader with the signature of alpick.formats.kitti.load_kitti_dir.
-
-
-def _fallback_load_kitti_dir(
-    directory: Path,
-    classes: Classes,
-    *,
-    names: Sequence[str] | None = None,
-    predictions: bool = True,
-    image_sizes: Sequence[tuple[int, int] | None] | None = None,
-) -> tuple[list[str], list[Detections]]:
-    if names is not None or image_sizes is not None:
-        raise NotImplementedError("the fallback reads whole folders only")
-    import numpy as np
-
-    from alpick.formats.detections import Detections
-
-    stems, dets = [], []
-    for path in sorted(Path(directory).glob("*.txt")):
-        boxes, ids, conf = [], [], []
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
-            cols = line.split()
-            if not cols:
-                continue
-            if len(cols) not in (15, 16) or (predictions and len(cols) != 16):
-                raise AlpickError(f"{path}:{number}: expected {16 if predictions else 15} columns")
-            try:
-                x0, y0, x1, y1 = (float(v) for v in cols[4:8])
-                score = float(cols[15]) if len(cols) == 16 else 1.0
-            except ValueError:
-                raise AlpickError(f"{path}:{number}: not a number") from None
-            if x1 < x0 or y1 < y0:
-                raise AlpickError(f"{path}:{number}: box with x1 < x0 or y1 < y0")
-            boxes.append([x0, y0, x1, y1])
-            ids.append(classes.id(cols[0]))
-            conf.append(score)
-        xyxy = np.asarray(boxes, np.float32).reshape(-1, 4)
-        stems.append(path.stem)
-        dets.append(Detections(xyxy, np.asarray(ids, np.int64), np.asarray(conf, np.float32)))
-    return stems, dets
