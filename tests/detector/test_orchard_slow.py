@@ -17,10 +17,12 @@ from alpick.detector.train import train_detector
 from alpick.evaluate.coco import coco_metrics
 from alpick.formats.detections import Detections
 
-# Measured: see docs/detector.md ("On the synthetic orchard"). The floor sits well below the
-# measured AP50 so that seeds, thread counts and CPU types don't flip the test, and well above
-# what an untrained or broken detector scores (~0).
-AP50_FLOOR = 0.5
+# Measured on this default orchard (seed 0, 300 train / 100 test) with exactly these settings:
+# AP50 0.546 (AP 0.242, AP75 0.187, AR100 0.334) after 8 epochs, TLT augmentations on, 1 torch
+# thread (2026-11-29; `docs/detector.md`). The floor sits ~0.1 below, so seeds, thread counts and
+# CPU types don't flip the test, and far above an untrained or broken detector (~0.00-0.02 AP50).
+AP50_FLOOR = 0.45
+SETTINGS = {"seed": 0, "epochs": 8, "batch_size": 4, "lr": 1e-3, "checkpoint_every": 0}
 
 
 def _samples(split: Path, boxes: dict[str, np.ndarray]) -> list[tuple[Path, Detections]]:
@@ -38,7 +40,7 @@ def test_orchard_ap50_floor(tmp_path: Path) -> None:
     train = _samples(root / "train", orchard.read_boxes(root / "train"))
     test = _samples(root / "test", orchard.read_boxes(root / "test"))
     result = train_detector(
-        train, ["apple"], tmp_path / "run", config=TrainConfig(seed=0), progress=False
+        train, ["apple"], tmp_path / "run", config=TrainConfig(**SETTINGS), progress=False
     )
     preds = predict_images(load_detector(result.checkpoint), [p for p, _ in test], progress=False)
     gt = {p.name: d for p, d in test}
