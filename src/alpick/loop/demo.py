@@ -6,9 +6,10 @@ where it stopped when run again with the same ``--out``.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -66,7 +67,7 @@ def run_demo(out: Path, config: DemoConfig | None = None, *, log: Log = print) -
     if out.exists() and any(out.iterdir()) and not (out / "demo.json").exists():
         raise AlpickError(f"{out} is not empty and holds no earlier demo; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "demo.json").write_text(f'{{"config": "{cfg}"}}\n')
+    (out / "demo.json").write_text(json.dumps({"config": asdict(cfg)}) + "\n")
     result = DemoResult(report=out / "report.md")
     train_cfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, checkpoint_every=0)
 
@@ -184,8 +185,6 @@ def _test_predictions(project: Project, tag: str) -> tuple[list[Path], list[Dete
 
 def _evaluate(project: Project, tag: str, out: Path) -> dict[str, float]:
     """COCO metrics of the run trained on ``tag``, on the test split."""
-    import json
-
     from alpick.evaluate.coco import coco_metrics
     from alpick.formats.labels_dir import load_label_dir
     from alpick.store.scan import find_images, read_images
