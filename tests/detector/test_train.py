@@ -154,3 +154,11 @@ def test_resumed_run_equals_unbroken_run(
     )
     a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "broken")
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_deterministic_with_loader_workers(discs: Samples, tiny: dict, tmp_path: Path) -> None:
+    config = TrainConfig(epochs=1, seed=2, num_workers=1, **tiny)
+    for name in ("a", "b"):
+        train_detector(discs[:2], ["disc"], tmp_path / name, config=config, progress=False)
+    a, b = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    assert all(torch.equal(a[k], b[k]) for k in a)
