@@ -127,3 +127,38 @@ def test_lr_schedule_warms_up_then_decays() -> None:
     assert all(a <= b for a, b in itertools.pairwise(values[:11]))
     assert all(a >= b for a, b in itertools.pairwise(values[10:]))
     assert values[100] == pytest.approx(0.01)
+
+
+def test_resumed_run_equals_unbroken_run(
+    discs: Samples, tiny: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import alpick.detector.train as train_module
+
+    config = TrainConfig(epochs=3, seed=3, warmup_epochs=0.0, **{**tiny, "batch_size": 1})
+    train_detector(discs[:2], ["disc"], tmp_path / "straight", config=config, progress=False)
+
+    real_save = train_module._save_epoch
+
+    def save_then_interrupt(out_dir: Path, cfg: TrainConfig, *args: object) -> None:
+        real_save(out_dir, cfg, *args)  # type: ignore[arg-type]
+        if args[-1][-1]["epoch"] == 1:  # type: ignore[index]
+            raise KeyboardInterrupt  # Ctrl-C right after epoch 1 was saved
+
+    monkeypatch.setattr(train_module, "_save_epoch", save_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        train_detector(discs[:2], ["disc"], tmp_path / "broken", config=config, progress=False)
+    monkeypatch.undo()
+    assert load_checkpoint(tmp_path / "broken").epoch == 1
+    train_detector(
+        discs[:2], ["disc"], tmp_path / "broken", config=config, resume=tmp_path / "broken"
+    )
+    a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "broken")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_deterministic_with_loader_workers(discs: Samples, tiny: dict, tmp_path: Path) -> None:
+    config = TrainConfig(epochs=1, seed=2, num_workers=1, **tiny)
+    for name in ("a", "b"):
+        train_detector(discs[:2], ["disc"], tmp_path / name, config=config, progress=False)
+    a, b = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    assert all(torch.equal(a[k], b[k]) for k in a)

@@ -88,9 +88,9 @@ class TrainConfig:
         arch, backbone, input_size, fpn_width, head_convs, levels: See :class:`ModelConfig`.
     """
 
-    epochs: int = 20
-    batch_size: int = 8
-    lr: float = 2e-3
+    epochs: int = 12
+    batch_size: int = 4
+    lr: float = 1e-3
     weight_decay: float = 1e-4
     warmup_epochs: float = 1.0
     seed: int = 0

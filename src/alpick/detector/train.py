@@ -19,7 +19,7 @@ from alpick.detector.checkpoint import (
     load_model_state,
     save_checkpoint,
 )
-from alpick.detector.config import TrainConfig
+from alpick.detector.config import ModelConfig, TrainConfig
 from alpick.detector.data import Batch, DetectionDataset, make_loader
 from alpick.detector.history import plot_loss, write_metrics_csv
 from alpick.detector.model import build_detector
@@ -131,6 +131,102 @@ def _progress_bar(enabled: bool) -> Any:
     )
 
 
+@dataclass
+class _Stepper:
+    """The model with its optimizer, schedule and gradient scaler: one optimization step."""
+
+    model: torch.nn.Module
+    params: list[torch.nn.Parameter]
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    scaler: torch.amp.GradScaler
+    device: torch.device
+    use_amp: bool
+
+    def step(self, images: list[Tensor], targets: list[dict[str, Tensor]]) -> dict[str, float]:
+        """Forward, backward, update; returns ``loss`` and ``loss_<part>`` as floats."""
+        images = [im.to(self.device, non_blocking=True) for im in images]
+        targets = [{k: v.to(self.device) for k, v in t.items()} for t in targets]
+        with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+            losses: dict[str, Tensor] = self.model(images, targets)
+        loss = sum(losses.values(), torch.zeros((), device=self.device))
+        if not torch.isfinite(loss):
+            raise AlpickError(f"training diverged (loss {loss.item()}); try a lower learning rate")
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.optimizer)
+        torch.nn.utils.clip_grad_norm_(self.params, 10.0)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        return {"loss": loss.item(), **{f"loss_{k}": v.item() for k, v in losses.items()}}
+
+
+def _run_epoch(stepper: _Stepper, loader: Any, bar: Any, task: Any, epoch: int) -> dict[str, float]:
+    """Train one epoch; return its metrics row (mean losses, lr, speed, data-loading share)."""
+    stepper.model.train()
+    sums: dict[str, float] = {}
+    n_images, waited, steps = 0, 0.0, 0
+    started = time.perf_counter()
+    for (images, targets), wait in _batches(loader):
+        waited += wait
+        for key, value in stepper.step(images, targets).items():
+            sums[key] = sums.get(key, 0.0) + value
+        steps += 1
+        n_images += len(images)
+        elapsed = time.perf_counter() - started
+        bar.update(task, advance=1, epoch=epoch, loss=sums["loss"] / steps, ips=n_images / elapsed)
+    seconds = time.perf_counter() - started
+    row: dict[str, float] = {"epoch": epoch}
+    row.update({k: v / max(steps, 1) for k, v in sums.items()})
+    row.update(
+        lr=stepper.optimizer.param_groups[0]["lr"],
+        images_per_s=n_images / max(seconds, 1e-9),
+        data_share=waited / max(seconds, 1e-9),
+        seconds=seconds,
+    )
+    return row
+
+
+def _load_resume(resume: Path, model_cfg: ModelConfig, classes: list[str]) -> Checkpoint:
+    """The checkpoint to resume from, checked against this run's architecture and classes."""
+    ckpt = load_checkpoint(resume)
+    theirs = ckpt.model_config
+    if theirs != model_cfg:
+        raise AlpickError(
+            f"checkpoint {ckpt.path} is a {theirs.arch}/{theirs.backbone} detector with other"
+            f" settings than this run ({model_cfg.arch}/{model_cfg.backbone})"
+        )
+    if ckpt.classes != list(classes):
+        raise AlpickError(f"checkpoint {ckpt.path} has classes {ckpt.classes}, not {classes}")
+    return ckpt
+
+
+def _save_epoch(
+    out_dir: Path, config: TrainConfig, classes: list[str], stepper: _Stepper, history: list[Any]
+) -> None:
+    """``last.pt`` (and ``epoch_NNN.pt`` when due), ``metrics.csv`` and, when due, ``loss.png``."""
+    epoch = int(history[-1]["epoch"])
+    state = Checkpoint(
+        model_config=config.model_config(),
+        train_config=config.to_dict(),
+        classes=list(classes),
+        model_state=stepper.model.state_dict(),
+        optimizer_state=stepper.optimizer.state_dict(),
+        scheduler_state=stepper.scheduler.state_dict(),
+        epoch=epoch,
+        history=history,
+        path=out_dir / LAST,
+    )
+    save_checkpoint(out_dir / LAST, state)
+    periodic = bool(config.checkpoint_every) and epoch % config.checkpoint_every == 0
+    if periodic:
+        save_checkpoint(out_dir / f"epoch_{epoch:03d}.pt", state)
+    write_metrics_csv(out_dir / METRICS, history)
+    if periodic or epoch == config.epochs:  # plotting costs ~0.4 s
+        plot_loss(out_dir / LOSS_PLOT, history)
+
+
 def train_detector(
     samples: Sequence[tuple[Path, Detections]],
     classes: list[str],
@@ -161,27 +257,14 @@ def train_detector(
     _check_samples(samples, classes)
     out_dir = Path(out_dir)
     device = resolve_device(config.device)
-    use_amp = config.amp and device.type == "cuda"
     model_cfg = config.model_config()
-
-    ckpt: Checkpoint | None = None
-    if resume is not None:
-        ckpt = load_checkpoint(resume)
-        theirs = ckpt.model_config
-        if theirs != model_cfg:
-            raise AlpickError(
-                f"checkpoint {ckpt.path} is a {theirs.arch}/{theirs.backbone} detector with other"
-                f" settings than this run ({model_cfg.arch}/{model_cfg.backbone})"
-            )
-        if ckpt.classes != list(classes):
-            raise AlpickError(f"checkpoint {ckpt.path} has classes {ckpt.classes}, not {classes}")
+    ckpt = None if resume is None else _load_resume(resume, model_cfg, classes)
 
     torch.manual_seed(config.seed)
     model = build_detector(model_cfg, len(classes), weights=config.weights, pretrained=ckpt is None)
     if ckpt is not None:
         load_model_state(model, ckpt)
     model.to(device)
-
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(samples) / config.batch_size)
@@ -190,7 +273,9 @@ def train_detector(
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: lr_factor(step, total=total, warmup=warmup)
     )
+    use_amp = config.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    stepper = _Stepper(model, params, optimizer, scheduler, scaler, device, use_amp)
     start_epoch, history = 0, []
     if ckpt is not None:
         start_epoch, history = ckpt.epoch, list(ckpt.history)
@@ -202,8 +287,7 @@ def train_detector(
     dataset = DetectionDataset(
         samples, config.input_size, augment=config.augment, augmentation=config.augmentation()
     )
-    bar = _progress_bar(progress)
-    with bar:
+    with _progress_bar(progress) as bar:
         task = bar.add_task(
             "train",
             total=steps_per_epoch * max(0, config.epochs - start_epoch),
@@ -212,6 +296,7 @@ def train_detector(
             ips=0.0,
         )
         for epoch in range(start_epoch, config.epochs):
+            # Seeds depend on (seed, epoch) only, so a resumed run draws what an unbroken one would.
             epoch_seed = config.seed * 100_003 + epoch
             torch.manual_seed(epoch_seed)  # augmentations in the main process
             loader = make_loader(
@@ -221,70 +306,8 @@ def train_detector(
                 seed=epoch_seed,
                 num_workers=config.num_workers,
             )
-            model.train()
-            sums: dict[str, float] = {}
-            n_images, waited, steps = 0, 0.0, 0
-            started = time.perf_counter()
-            for (images, targets), wait in _batches(loader):
-                waited += wait
-                images = [im.to(device, non_blocking=True) for im in images]
-                targets = [{k: v.to(device) for k, v in t.items()} for t in targets]
-                with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
-                    losses: dict[str, Tensor] = model(images, targets)
-                loss = sum(losses.values(), torch.zeros((), device=device))
-                if not torch.isfinite(loss):
-                    raise AlpickError(
-                        f"training diverged (loss {loss.item()}) in epoch {epoch + 1}; "
-                        "try a lower learning rate"
-                    )
-                optimizer.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-                torch.nn.utils.clip_grad_norm_(params, 10.0)
-                scaler.step(optimizer)
-                scaler.update()
-                scheduler.step()
-                steps += 1
-                n_images += len(images)
-                sums["loss"] = sums.get("loss", 0.0) + loss.item()
-                for k, v in losses.items():
-                    sums[f"loss_{k}"] = sums.get(f"loss_{k}", 0.0) + v.item()
-                elapsed = time.perf_counter() - started
-                bar.update(
-                    task,
-                    advance=1,
-                    epoch=epoch + 1,
-                    loss=sums["loss"] / steps,
-                    ips=n_images / max(elapsed, 1e-9),
-                )
-            seconds = time.perf_counter() - started
-            row: dict[str, float] = {"epoch": epoch + 1}
-            row.update({k: v / max(steps, 1) for k, v in sums.items()})
-            row.update(
-                lr=optimizer.param_groups[0]["lr"],
-                images_per_s=n_images / max(seconds, 1e-9),
-                data_share=waited / max(seconds, 1e-9),
-                seconds=seconds,
-            )
-            history.append(row)
-            state = Checkpoint(
-                model_config=model_cfg,
-                train_config=config.to_dict(),
-                classes=list(classes),
-                model_state=model.state_dict(),
-                optimizer_state=optimizer.state_dict(),
-                scheduler_state=scheduler.state_dict(),
-                epoch=epoch + 1,
-                history=history,
-                path=out_dir / LAST,
-            )
-            save_checkpoint(out_dir / LAST, state)
-            periodic = bool(config.checkpoint_every) and (epoch + 1) % config.checkpoint_every == 0
-            if periodic:
-                save_checkpoint(out_dir / f"epoch_{epoch + 1:03d}.pt", state)
-            write_metrics_csv(out_dir / METRICS, history)
-            if periodic or epoch + 1 == config.epochs:  # plotting costs ~0.4 s
-                plot_loss(out_dir / LOSS_PLOT, history)
+            history.append(_run_epoch(stepper, loader, bar, task, epoch + 1))
+            _save_epoch(out_dir, config, classes, stepper, history)
     ran = config.epochs > start_epoch
     return TrainResult(
         out_dir=out_dir,
