@@ -17,11 +17,13 @@ from alpick.detector.train import train_detector
 from alpick.evaluate.coco import coco_metrics
 from alpick.formats.detections import Detections
 
-# Measured on this default orchard (seed 0, 300 train / 100 test) with exactly these settings:
-# AP50 0.546 (AP 0.242, AP75 0.187, AR100 0.334) after 8 epochs, TLT augmentations on, 1 torch
-# thread (2026-11-29; `docs/detector.md`). The floor sits ~0.1 below, so seeds, thread counts and
-# CPU types don't flip the test, and far above an untrained or broken detector (~0.00-0.02 AP50).
-AP50_FLOOR = 0.45
+# Measured on this default orchard (seed 0, 300 train / 100 test), batch 4, lr 1e-3, TLT
+# augmentations, 1 torch thread, checkpoints of one 16-epoch schedule: AP50 0.428 at epoch 4,
+# 0.546 at epoch 8, 0.585 at epoch 11 (2026-11-29; docs/detector.md). This test runs a full
+# 8-epoch schedule (its learning rate anneals by epoch 8), not yet measured on its own. The floor
+# sits below even the epoch-4 checkpoint, so seeds, thread counts and CPU types don't flip it,
+# and far above an untrained or broken detector (AP50 ~0.00-0.02).
+AP50_FLOOR = 0.40
 SETTINGS = {"seed": 0, "epochs": 8, "batch_size": 4, "lr": 1e-3, "checkpoint_every": 0}
 
 
