@@ -206,7 +206,10 @@ def test_yaml_config_threshold_diversity_weights(project_dir: Path) -> None:
             ),
             "unknown score 'bogus'; valid: object_frequency",
         ),
-        (("--n-samples", "3", "--new-tag", "t"), r"give --method \(RANDOM, CORESET, CORAL\)"),
+        (
+            ("--n-samples", "3", "--new-tag", "t"),
+            r"give --method \(RANDOM, CORESET, CORAL, UNCERTAINTY\)",
+        ),
         (("--method", "CORAL", "--n-samples", "3", "--new-tag", "t"), "no predictions to score"),
         (("--config", "bad.yaml", "--new-tag", "t"), r"bad\.yaml: .*unknown key 'nsamples'"),
         (("--config", "nothere.yaml", "--new-tag", "t"), "cannot read config"),

@@ -29,7 +29,7 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 def select(
     method: str | None = typer.Option(
-        None, "--method", help="RANDOM, CORESET or CORAL (case-insensitive)."
+        None, "--method", help="RANDOM, CORESET, CORAL or UNCERTAINTY (case-insensitive)."
     ),
     n_samples: int | None = typer.Option(
         None, "--n-samples", help="TOTAL size of the new tag, preselected samples included."
@@ -71,7 +71,9 @@ def select(
     from alpick.errors import AlpickError
 
     if method is None and config is None:
-        raise AlpickError("give --method (RANDOM, CORESET, CORAL) or --config FILE")
+        from alpick.select.presets import METHODS
+
+        raise AlpickError(f"give --method ({', '.join(METHODS)}) or --config FILE")
     if predictions is not None and prediction_set is not None:
         raise AlpickError("give --predictions DIR or --prediction-set NAME, not both")
     raw = _read_config(config) if config is not None else None
