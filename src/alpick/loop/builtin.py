@@ -15,13 +15,17 @@ from alpick.loop.simulate import ImageSet
 
 if TYPE_CHECKING:
     from alpick.detector.config import TrainConfig
+    from alpick.detector.features import FeatureCache
     from alpick.detector.predict import LoadedDetector
 
 
 class BuiltinDetector:
     """:class:`~alpick.loop.simulate.DetectorAdapter` for alpick's torchvision detector.
 
-    Every ``train`` starts from the pretrained backbone (a fresh run, as in the tutorial).
+    Every ``train`` starts from the pretrained backbone (a fresh run, as in the tutorial). With
+    ``config.feature_cache`` (the default) the frozen backbone stages run once per image for the
+    whole simulation: every round, strategy and seed of this process trains and predicts from
+    the same cache.
 
     Args:
         config: Training settings; the seed is replaced by the loop's per-round seed.
@@ -45,6 +49,11 @@ class BuiltinDetector:
         self.top_k = top_k
         self.keep_checkpoints = keep_checkpoints
         self.progress = progress
+        self.cache: FeatureCache | None = None
+        if config.feature_cache:
+            from alpick.detector.features import FeatureCache
+
+            self.cache = FeatureCache()
 
     def train(
         self,
@@ -66,6 +75,7 @@ class BuiltinDetector:
             out_dir,
             config=replace(self.config, seed=seed),
             progress=self.progress,
+            cache=self.cache,
         )
         detector = load_detector(result.checkpoint, device=self.config.device)
         if not self.keep_checkpoints:
@@ -83,6 +93,7 @@ class BuiltinDetector:
             top_k=self.top_k,
             batch_size=self.config.batch_size,
             progress=self.progress,
+            cache=self.cache,
         )
 
 

@@ -17,6 +17,7 @@ import re
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from alpick.detector.anchors import anchor_iou, iou_kmeans, mean_best_iou
 from alpick.errors import AlpickError
 
 __all__ = [
@@ -50,24 +51,6 @@ def output_size(image_size: tuple[int, int], *, multiple: int = 32) -> tuple[int
     return max(multiple, w // multiple * multiple), max(multiple, h // multiple * multiple)
 
 
-def anchor_iou(wh: F64, centres: F64) -> F64:
-    """IoU of boxes aligned at the origin: ``(M, 2)``, ``(K, 2)`` widths/heights -> ``(M, K)``."""
-    inter = np.minimum(wh[:, None, 0], centres[None, :, 0]) * np.minimum(
-        wh[:, None, 1], centres[None, :, 1]
-    )
-    area = wh[:, 0] * wh[:, 1]
-    c_area = centres[:, 0] * centres[:, 1]
-    return inter / (area[:, None] + c_area[None, :] - inter)
-
-
-def mean_best_iou(wh: ArrayLike, anchors: ArrayLike) -> float:
-    """Average over boxes of the IoU with their best anchor (how well the anchors fit)."""
-    boxes = np.asarray(wh, np.float64).reshape(-1, 2)
-    if not len(boxes):
-        return 0.0
-    return float(anchor_iou(boxes, np.asarray(anchors, np.float64).reshape(-1, 2)).max(1).mean())
-
-
 def _scaled_boxes(wh: ArrayLike, image_size: ArrayLike, out_size: tuple[int, int]) -> F64:
     boxes = np.asarray(wh, np.float64)
     if boxes.ndim != 2 or boxes.shape[1] != 2:
@@ -81,40 +64,6 @@ def _scaled_boxes(wh: ArrayLike, image_size: ArrayLike, out_size: tuple[int, int
         raise AlpickError("box and image sizes must be finite, image sizes positive")
     keep = (boxes > 0).all(axis=1)  # degenerate boxes carry no shape
     return boxes[keep] / sizes[keep] * np.asarray(out_size, np.float64)
-
-
-def _kmeans_pp(boxes: F64, k: int, rng: np.random.Generator) -> F64:
-    centres = [boxes[rng.integers(len(boxes))]]
-    dist = 1.0 - anchor_iou(boxes, np.asarray(centres))[:, 0]
-    for _ in range(1, k):
-        weight = dist**2
-        pick = rng.choice(len(boxes), p=weight / weight.sum())
-        centres.append(boxes[pick])
-        dist = np.minimum(dist, 1.0 - anchor_iou(boxes, boxes[pick : pick + 1])[:, 0])
-    return np.asarray(centres)
-
-
-def _iou_kmeans(boxes: F64, k: int, rng: np.random.Generator, max_steps: int) -> F64:
-    centres = _kmeans_pp(boxes, k, rng)
-    assign = np.full(len(boxes), -1)
-    for _ in range(max_steps):
-        iou = anchor_iou(boxes, centres)
-        new = iou.argmax(axis=1)
-        counts = np.bincount(new, minlength=k)
-        if (counts == 0).any():  # move empty clusters to the boxes worst served
-            best = iou.max(axis=1)
-            for empty in np.flatnonzero(counts == 0):
-                far = int(best.argmin())
-                centres[empty] = boxes[far]
-                new[far], best[far] = empty, 1.0
-        if np.array_equal(new, assign):
-            break
-        assign = new
-        for j in range(k):
-            members = boxes[assign == j]
-            if len(members):
-                centres[j] = np.median(members, axis=0)
-    return centres
 
 
 def yolo_anchors(
@@ -157,7 +106,7 @@ def yolo_anchors(
             "label more images or use a tag with more boxes"
         )
     rng = np.random.default_rng(seed)
-    runs = [_iou_kmeans(boxes, n, rng, max_steps) for _ in range(max(1, n_init))]
+    runs = [iou_kmeans(boxes, n, rng, max_steps) for _ in range(max(1, n_init))]
     centres = max(runs, key=lambda c: float(anchor_iou(boxes, c).max(axis=1).mean()))
     order = np.lexsort((centres[:, 0], centres[:, 0] * centres[:, 1]))
     small, mid, big = np.split(centres[order], 3)

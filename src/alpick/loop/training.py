@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +26,9 @@ def train_tag(
     *,
     out: Path | None = None,
     resume: Path | None = None,
+    init: Path | None = None,
     progress: bool = True,
+    log: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train the built-in detector on the labelled samples of ``tag``; record the run.
 
@@ -35,11 +38,14 @@ def train_tag(
         config: Training settings.
         out: Run folder (default ``runs/<tag>`` in the project).
         resume: A checkpoint (or run folder) to continue from.
+        init: A checkpoint (or run folder) whose weights to start from (warm start).
         progress: Show a progress bar.
+        log: Told, one line each, what was fitted to the data and why (before training).
 
     Raises:
         AlpickError: For an unknown or empty tag, a tag with no labelled box, or a bad checkpoint.
     """
+    from alpick.detector.defaults import fit_config
     from alpick.detector.train import train_detector
 
     samples = project.tag_samples(tag)
@@ -53,8 +59,18 @@ def train_tag(
         )
     items = [(project.images_dir / s.path, labels[s.id]) for s in samples]
     run_dir = out if out is not None else project.root / "runs" / tag
+    if resume is None and init is None and not config.fitted:
+        config, reasons = fit_config(config, items)
+        for line in reasons if log is not None else ():
+            log(line)  # type: ignore[misc]
     result = train_detector(
-        items, project.classes().names, run_dir, config=config, resume=resume, progress=progress
+        items,
+        project.classes().names,
+        run_dir,
+        config=config,
+        resume=resume,
+        init=init,
+        progress=progress,
     )
     project.record_run(
         run_dir.name, os.path.relpath(run_dir, project.root), {"tag": tag, **config.to_dict()}
