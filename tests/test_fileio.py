@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from alpick.detector.atomic import atomic_path
+from alpick.fileio import atomic_path
 
 
 def test_replaces_in_one_step(tmp_path: Path) -> None:

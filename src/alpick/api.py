@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from alpick.loop.scoring import ScoreReport
-    from alpick.loop.selection import SelectionReport
+    from alpick.project.scores import ScoreReport
+    from alpick.project.select import SelectionReport
     from alpick.select import SelectionConfig
 
 
@@ -56,7 +56,7 @@ class Project(_StoreProject):
         Raises:
             AlpickError: If the tag is unknown or one of its images is missing from ``src``.
         """
-        from alpick.loop.oracle import annotate
+        from alpick.project.annotate import annotate
 
         samples = self.tag_samples(tag)
         return annotate(
@@ -84,7 +84,7 @@ class Project(_StoreProject):
             AlpickError: For an unknown format, a missing or empty folder, a folder whose files
                 name no image of the project, or a malformed file (``FILE:LINE``).
         """
-        from alpick.loop.scoring import import_predictions
+        from alpick.project.scores import import_predictions
 
         return import_predictions(self, Path(pred_dir), fmt, name=name)[0]
 
@@ -116,7 +116,7 @@ class Project(_StoreProject):
         Raises:
             AlpickError: As :meth:`import_predictions`, or for an unknown score or reduction.
         """
-        from alpick.loop.scoring import score_prediction_dir
+        from alpick.project.scores import score_prediction_dir
 
         return score_prediction_dir(
             self,
@@ -142,7 +142,7 @@ class Project(_StoreProject):
         Raises:
             AlpickError: If there is no such set, or for an unknown score or reduction.
         """
-        from alpick.loop.scoring import score_prediction_set
+        from alpick.project.scores import score_prediction_set
 
         return score_prediction_set(
             self, prediction_set, names=scores, reduction=reduction, min_confidence=min_confidence
@@ -190,7 +190,7 @@ class Project(_StoreProject):
             config is the engine config plus ``inputs`` (the sets it read).
 
         Raises:
-            AlpickError: See :func:`alpick.loop.selection.select_for_project`.
+            AlpickError: See :func:`alpick.project.select.select_for_project`.
         """
         return self.select_report(
             new_tag,
@@ -229,7 +229,7 @@ class Project(_StoreProject):
         first, as :meth:`score_predictions` does, when the config reads scores or predicted
         classes; it replaces ``prediction_set``.
         """
-        from alpick.loop.selection import build_config, select_for_project
+        from alpick.project.select import build_config, select_for_project
 
         resolved, method_name = build_config(
             method=method, n_samples=n_samples, score=score, config=config

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from alpick.errors import AlpickError
-from alpick.loop import oracle
+from alpick.project import annotate as oracle
 from alpick.store.records import Sample
 
 

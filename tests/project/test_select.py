@@ -15,8 +15,8 @@ from alpick.api import Project
 from alpick.errors import AlpickError
 from alpick.formats.detections import Classes, Detections
 from alpick.formats.kitti import save_kitti
-from alpick.loop.scoring import format_scores_csv, score_folder
-from alpick.loop.selection_inputs import NO_PREDICTION, load_metadata, majority_class
+from alpick.project.scores import format_scores_csv, score_folder
+from alpick.project.select_inputs import NO_PREDICTION, load_metadata, majority_class
 from alpick.scores import SCORES, BoxTable, compute_scores
 from alpick.select import k_center_greedy, l2_normalize
 

@@ -5,9 +5,9 @@ import pytest
 
 from alpick.errors import AlpickError
 from alpick.formats.detections import Detections
-from alpick.loop.dummy import OracleNoiseDetector
-from alpick.loop.report import area_under_curve, curves, labels_to_reach, write_report
-from alpick.loop.simulate import (
+from alpick.simulate.oracle_noise import OracleNoiseDetector
+from alpick.simulate.report import area_under_curve, curves, labels_to_reach, write_report
+from alpick.simulate.runner import (
     ImageSet,
     SimulationConfig,
     load_rounds,
@@ -106,7 +106,7 @@ def test_bad_settings(tmp_path: Path, setup, cfg, msg) -> None:
 
 
 def test_curve_helpers() -> None:
-    from alpick.loop.report import Curve
+    from alpick.simulate.report import Curve
 
     c = Curve("x", np.array([10, 20, 30]), np.array([0.2, 0.4, 0.5]), np.zeros(3), np.ones(3, int))
     assert area_under_curve(c) == pytest.approx((0.3 * 10 + 0.45 * 10) / 20)

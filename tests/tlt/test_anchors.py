@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alpick.errors import AlpickError
-from alpick.loop.tlt_anchors import (
+from alpick.tlt.anchors import (
     anchor_iou,
     format_anchors,
     mean_best_iou,

@@ -4,13 +4,13 @@ from pathlib import Path
 import pytest
 
 from alpick.errors import AlpickError
-from alpick.formats.tlt_spec import parse_spec
-from alpick.loop.tlt_commands import (
+from alpick.tlt.commands import (
     default_model_path,
     format_command,
     run_commands,
     tlt_commands,
 )
+from alpick.tlt.spec import parse_spec
 
 ROOT = "/workspace/tlt-experiments"
 SPEC = f"{ROOT}/yolo_v4/specs/yolo_v4_minneapple.txt"

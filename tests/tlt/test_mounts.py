@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from alpick.errors import AlpickError
-from alpick.loop.tlt_mounts import container_path, default_mounts, mounts_file, write_mounts
+from alpick.tlt.mounts import container_path, default_mounts, mounts_file, write_mounts
 
 
 @pytest.fixture

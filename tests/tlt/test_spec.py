@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alpick.errors import AlpickError
-from alpick.formats.tlt_spec import (
+from alpick.tlt.spec import (
     Block,
     Field,
     Ident,

@@ -5,9 +5,9 @@ import pytest
 from PIL import Image
 
 from alpick.errors import AlpickError
-from alpick.formats.tlt_spec import Block, format_spec, load_spec, parse_spec
-from alpick.loop.tlt import build_yolo_v4_spec, kitti_boxes, most_common_size
-from alpick.loop.tlt_anchors import parse_anchors, yolo_anchors
+from alpick.tlt.anchors import parse_anchors, yolo_anchors
+from alpick.tlt.spec import Block, format_spec, load_spec, parse_spec
+from alpick.tlt.yolo_v4 import build_yolo_v4_spec, kitti_boxes, most_common_size
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 TLT_SAMPLE = SHARED / "samples" / "tlt" / "yolo_v4_minneapple.txt"

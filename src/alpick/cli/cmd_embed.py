@@ -39,7 +39,7 @@ def embed(
     """Embed the project's images (a subcommand instead: import, export, map)."""
     if ctx.invoked_subcommand is not None:
         return
-    from alpick.loop.embedding import embed_project
+    from alpick.project.embed import embed_project
 
     if ssl_epochs < 0 or batch_size < 1 or input_size < 32:
         raise AlpickError("--ssl-epochs must be >= 0, --batch-size >= 1, --input-size >= 32")

@@ -32,7 +32,7 @@ def import_(
     name: str | None = typer.Option(None, help="Set name (default: the folder's name)."),
 ) -> None:
     """Store a prediction folder as a prediction set (as `alpick scores` does)."""
-    from alpick.loop.scoring import import_predictions
+    from alpick.project.scores import import_predictions
 
     with open_project() as project:
         record, dets, missing, _ = import_predictions(project, folder, fmt, name=name)
@@ -57,7 +57,7 @@ def export(
     import os
 
     from alpick.formats.lightly_predictions import save_lightly_task
-    from alpick.loop.training import write_kitti_folder
+    from alpick.project.train import write_kitti_folder
 
     if fmt not in EXPORT_FORMATS:
         raise AlpickError(

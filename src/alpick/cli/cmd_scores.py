@@ -10,7 +10,7 @@ import typer
 from alpick.cli.common import err, open_project, out, state
 
 if TYPE_CHECKING:
-    from alpick.loop.scoring import ScoreReport
+    from alpick.project.scores import ScoreReport
 
 
 def in_project() -> bool:
@@ -64,7 +64,7 @@ def scores(
 
     Without --out, prints a summary (count, mean, min, max per score)."""
     from alpick.errors import AlpickError
-    from alpick.loop.scoring import score_folder, write_scores_csv
+    from alpick.project.scores import score_folder, write_scores_csv
 
     to_stdout = out_file is not None and str(out_file) == "-"
     if in_project():
@@ -111,7 +111,7 @@ def scores(
             soft_wrap=True,
         )
     if to_stdout:
-        from alpick.loop.scoring import format_scores_csv
+        from alpick.project.scores import format_scores_csv
 
         typer.echo(format_scores_csv(report.samples, report.scores), nl=False)
         return

@@ -1,4 +1,4 @@
-"""CLI: ``alpick simulate`` and ``alpick demo`` (parsing and printing only)."""
+"""CLI: ``alpick simulate`` and ``alpick report`` (parsing and printing only)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from alpick.cli.common import err, open_project, out
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
-    from alpick.loop.simulate import SimulationConfig, StageCallback
+    from alpick.simulate.runner import SimulationConfig, StageCallback
 
 
 def _ints(text: str, what: str) -> tuple[int, ...]:
@@ -52,8 +52,8 @@ def simulate(
     out_dir: Path = typer.Option(..., "--out", help="Results folder; rerun to resume."),
 ) -> None:
     """Compare selection strategies on a fully labelled pool: learning curves and a report."""
-    from alpick.loop.project_simulation import simulate_project
-    from alpick.loop.simulate import SimulationConfig
+    from alpick.simulate.on_project import simulate_project
+    from alpick.simulate.runner import SimulationConfig
 
     config = SimulationConfig(
         strategies=tuple(s.strip().lower() for s in strategies.split(",") if s.strip()),
@@ -124,47 +124,13 @@ def _stage_display(config: SimulationConfig) -> Iterator[StageCallback]:
             bar.stop()
 
 
-def demo(
-    out_dir: Path = typer.Option(Path("alpick-demo"), "--out", help="Folder for everything."),
-    n_train: int = typer.Option(150, help="Generated training-pool images."),
-    n_test: int = typer.Option(50, help="Generated test images."),
-    epochs: int = typer.Option(8, help="Training epochs per run."),
-    initial: int = typer.Option(20, help="Initial selection size."),
-    budget: int = typer.Option(20, help="Images added per round."),
-    sim_initial: int = typer.Option(10, help="Simulation: initial labelled images."),
-    sim_budget: int = typer.Option(10, help="Simulation: images added per round."),
-    rounds: int = typer.Option(2, help="Simulation rounds."),
-    seed: int = typer.Option(0, help="Seed of the data and the selections."),
-) -> None:
-    """The whole loop on a generated orchard: select, annotate, train, predict, simulate."""
-    from alpick.loop.demo import DemoConfig, run_demo
-
-    if min(n_train, n_test, epochs, initial, budget, sim_initial, sim_budget) < 1 or rounds < 0:
-        raise AlpickError("sizes, epochs and budget must be >= 1 and --rounds >= 0")
-    config = DemoConfig(
-        n_train=n_train,
-        n_test=n_test,
-        seed=seed,
-        initial=initial,
-        budget=budget,
-        epochs=epochs,
-        sim_initial=sim_initial,
-        sim_budget=sim_budget,
-        sim_rounds=rounds,
-    )
-    result = run_demo(out_dir, config, log=lambda line: err.print(line, markup=False))
-    for tag, m in result.metrics.items():
-        out.print(f"{tag}: AP50 {m['AP50']:.3f} on the test split", markup=False)
-    out.print(f"report: {result.report}", markup=False)
-
-
 def report(
     folders: list[Path] = typer.Argument(..., help="Simulation folders (e.g. one per seed)."),
     out_dir: Path = typer.Option(..., "--out", help="Where to write the merged report."),
 ) -> None:
     """Merge simulations run in separate folders (say, one seed per process) into one report."""
-    from alpick.loop.report import write_report
-    from alpick.loop.simulate import load_rounds
+    from alpick.simulate.report import write_report
+    from alpick.simulate.runner import load_rounds
 
     rows = []
     seen: set[tuple[str, int, int]] = set()
@@ -187,5 +153,4 @@ def report(
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command("simulate")(simulate)
-    app.command("demo")(demo)
     app.command("report")(report)

@@ -14,8 +14,8 @@ from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
     from alpick.api import Project
-    from alpick.formats.tlt_spec import Block
-    from alpick.loop.tlt import BoxSet
+    from alpick.tlt.spec import Block
+    from alpick.tlt.yolo_v4 import BoxSet
 
 DEFAULT_SPEC = Path("yolo_v4/specs/yolo_v4.txt")
 DEFAULT_EXPERIMENT = Path("yolo_v4/experiment_dir_unpruned")
@@ -65,14 +65,14 @@ def _under(root: Path, path: Path) -> Path:
 
 
 def _mounts(root: Path, tao: bool) -> list[dict[str, str]]:
-    from alpick.loop.tlt_mounts import SPECS_SUBDIR, default_mounts
+    from alpick.tlt.mounts import SPECS_SUBDIR, default_mounts
 
     return default_mounts(root, root / SPECS_SUBDIR, tao=tao)
 
 
 def _in_container(root: Path, path: Path, tao: bool) -> str:
     """A container path as is (under /workspace/...), or a host path mapped through the mounts."""
-    from alpick.loop.tlt_mounts import container_path, experiment_root
+    from alpick.tlt.mounts import container_path, experiment_root
 
     text = path.as_posix()
     if text.startswith(experiment_root(tao=tao) + "/") or text == experiment_root(tao=tao):
@@ -97,7 +97,7 @@ def _project_boxes(tag: str | None) -> BoxSet:
     """The labelled boxes of ``tag`` (all samples when ``None``) with their image sizes."""
     import numpy as np
 
-    from alpick.loop.tlt import BoxSet
+    from alpick.tlt.yolo_v4 import BoxSet
 
     project: Project
     with open_project() as project:
@@ -133,7 +133,7 @@ def mounts_cmd(tao: bool = _TAO) -> None:
     Merges into an existing file (other mounts, Envs and DockerOptions are kept) and copies the
     previous file to <file>.bak first.
     """
-    from alpick.loop.tlt_mounts import SPECS_SUBDIR, write_mounts
+    from alpick.tlt.mounts import SPECS_SUBDIR, write_mounts
 
     root = _root()
     specs = root / SPECS_SUBDIR
@@ -173,8 +173,8 @@ def spec_cmd(
     seed: int = typer.Option(0, "--seed", help="Seed of the anchors' k-means."),
 ) -> None:
     """Write a YOLOv4 spec: anchors, output size, class mapping and paths from the data."""
-    from alpick.formats.tlt_spec import load_spec, save_spec
-    from alpick.loop.tlt import build_yolo_v4_spec, kitti_boxes, most_common_size
+    from alpick.tlt.spec import load_spec, save_spec
+    from alpick.tlt.yolo_v4 import build_yolo_v4_spec, kitti_boxes, most_common_size
 
     if labels is not None and tag is not None:
         raise AlpickError("--tag reads the project's labels; don't combine it with --labels")
@@ -218,7 +218,7 @@ def _describe(spec: Block, boxes: BoxSet) -> None:
     """Print what the spec took from the data: boxes, classes, output size, anchors and fit."""
     import numpy as np
 
-    from alpick.loop.tlt_anchors import mean_best_iou, parse_anchors
+    from alpick.tlt.anchors import mean_best_iou, parse_anchors
 
     width = spec.get("augmentation_config.output_width")
     height = spec.get("augmentation_config.output_height")
@@ -235,7 +235,7 @@ def _describe(spec: Block, boxes: BoxSet) -> None:
 
 
 def _print_or_run(commands: list[list[str]], *, key_env: str, run: bool) -> None:
-    from alpick.loop.tlt_commands import format_command, run_commands
+    from alpick.tlt.commands import format_command, run_commands
 
     for argv in commands:
         typer.echo(format_command(argv, key_env=key_env))
@@ -254,7 +254,7 @@ def train_cmd(
     model_group: bool = _MODEL_GROUP,
 ) -> None:
     """Print the TLT/TAO training command for the project (run it with --run)."""
-    from alpick.loop.tlt_commands import check_runnable, tlt_commands
+    from alpick.tlt.commands import check_runnable, tlt_commands
 
     root = _root()
     spec_host, exp_host = _under(root, spec), _under(root, experiment_dir)
@@ -306,8 +306,8 @@ def infer_cmd(
     Its label folder (default infer_labels/) is what `alpick scores --predictions` and
     `alpick select --predictions` read.
     """
-    from alpick.formats.tlt_spec import load_spec
-    from alpick.loop.tlt_commands import default_model_path, tlt_commands
+    from alpick.tlt.commands import default_model_path, tlt_commands
+    from alpick.tlt.spec import load_spec
 
     root = _root()
     spec_host = _under(root, spec)

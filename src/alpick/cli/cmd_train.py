@@ -31,7 +31,7 @@ def train(
 
     from alpick.detector.config import TrainConfig, parse_size
     from alpick.detector.train import resume_config
-    from alpick.loop.training import train_tag
+    from alpick.project.train import train_tag
 
     given = {
         "epochs": epochs,
@@ -66,7 +66,7 @@ def predict(
     batch_size: int = typer.Option(8, help="Images per forward pass."),
 ) -> None:
     """Predict with a trained run: KITTI files with confidence (TLT inference's format)."""
-    from alpick.loop.training import predict_to_folder
+    from alpick.project.train import predict_to_folder
 
     if not 0 <= confidence_threshold < 1 or top_k < 1 or batch_size < 1:
         raise AlpickError("need 0 <= --confidence-threshold < 1, --top-k >= 1, --batch-size >= 1")

@@ -12,8 +12,8 @@ from PIL import Image, ImageDraw
 
 if TYPE_CHECKING:
     from alpick.api import Project
+    from alpick.demo.run import DemoConfig, DemoResult
     from alpick.formats.detections import Detections
-    from alpick.loop.demo import DemoConfig, DemoResult
 
 #: Boxes below this confidence are not drawn.
 DRAW_CONFIDENCE = 0.3
@@ -45,7 +45,7 @@ def draw_predictions(
 
 def selection_sheets(project: Project, tags: Sequence[str], figures: Path) -> list[Path]:
     """A contact sheet of the images each tag added over its parent (at most 12 each)."""
-    from alpick.data.orchard_sheet import contact_sheet
+    from alpick.data.orchard.sheet import contact_sheet
 
     written = []
     for tag in tags:
@@ -66,7 +66,7 @@ def selection_sheets(project: Project, tags: Sequence[str], figures: Path) -> li
 
 def write_demo_report(result: DemoResult, out: Path, cfg: DemoConfig) -> Path:
     """``report.md``: the steps and their times, the tutorial's two models, the simulation."""
-    from alpick.loop.demo import CORAL_TAG, INITIAL_TAG
+    from alpick.demo.run import CORAL_TAG, INITIAL_TAG
 
     lines = [
         "# alpick demo: active learning on a synthetic apple orchard",

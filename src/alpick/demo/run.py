@@ -95,7 +95,7 @@ def run_demo(out: Path, config: DemoConfig | None = None, *, log: Log = print) -
             result.metrics[tag] = _evaluate(project, tag, out)
         step("simulate RANDOM vs CORAL", lambda: _simulate(project, cfg, train_cfg, out, orchard))
         step("draw figures", lambda: _figures(project, out))
-    from alpick.loop.demo_report import write_demo_report
+    from alpick.demo.report import write_demo_report
 
     write_demo_report(result, out, cfg)
     log(f"report: {result.report}")
@@ -125,7 +125,7 @@ def _init(project_dir: Path) -> Project:
 
 
 def _embed(project: Project, cfg: DemoConfig) -> None:
-    from alpick.loop.embedding import embed_project
+    from alpick.project.embed import embed_project
 
     embed_project(project, input_size=cfg.embed_size, progress=True)
 
@@ -145,14 +145,14 @@ def _run_dir(project: Project, tag: str) -> Path:
 
 
 def _train(project: Project, tag: str, train_cfg: TrainConfig) -> None:
-    from alpick.loop.training import train_tag
+    from alpick.project.train import train_tag
 
     if not (_run_dir(project, tag) / "last.pt").exists():
         train_tag(project, tag, train_cfg, out=_run_dir(project, tag))
 
 
 def _predict_pool(project: Project) -> None:
-    from alpick.loop.training import predict_to_folder
+    from alpick.project.train import predict_to_folder
 
     if not any(s.name == INITIAL_TAG for s in project.prediction_sets()):
         predict_to_folder(
@@ -209,8 +209,8 @@ def _evaluate(project: Project, tag: str, out: Path) -> dict[str, float]:
 def _simulate(
     project: Project, cfg: DemoConfig, train_cfg: TrainConfig, out: Path, orchard: Path
 ) -> None:
-    from alpick.loop.project_simulation import simulate_project
-    from alpick.loop.simulate import SimulationConfig
+    from alpick.simulate.on_project import simulate_project
+    from alpick.simulate.runner import SimulationConfig
 
     sim = SimulationConfig(
         strategies=("random", "coral"),
@@ -231,7 +231,7 @@ def _simulate(
 
 
 def _figures(project: Project, out: Path) -> None:
-    from alpick.loop.demo_report import draw_predictions, selection_sheets
+    from alpick.demo.report import draw_predictions, selection_sheets
 
     figures = out / "figures"
     figures.mkdir(exist_ok=True)

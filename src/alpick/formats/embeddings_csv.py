@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
-from alpick.formats.atomic import write_text_atomic
+from alpick.fileio import write_text_atomic
 
 
 def load_embeddings_csv(path: Path) -> tuple[list[str], NDArray[np.float32], list[str]]:

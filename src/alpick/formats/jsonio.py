@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
-from alpick.formats.atomic import write_text_atomic
+from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Detections
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)

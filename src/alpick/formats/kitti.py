@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
-from alpick.formats.atomic import write_text_atomic
+from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Classes, Detections
 from alpick.formats.tokens import (
     check_number_chars,

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
-from alpick.formats.atomic import write_text_atomic
+from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Classes, Detections
 from alpick.formats.labels_dir import PREDICTION_FORMATS, load_prediction_dir
 from alpick.scores import BoxTable, compute_scores, score_name

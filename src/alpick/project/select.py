@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from alpick.errors import AlpickError
-from alpick.loop.scoring import score_prediction_dir
-from alpick.loop.selection_inputs import load_metadata, load_scores, predicted_classes
+from alpick.project.scores import score_prediction_dir
+from alpick.project.select_inputs import load_metadata, load_scores, predicted_classes
 from alpick.scores import score_name
 from alpick.select import (
     InputKind,
@@ -151,7 +151,7 @@ def select_for_project(
         metadata: CSV of per-image metadata (for METADATA inputs).
         min_confidence: Drop boxes below it before computing scores and predicted classes;
             ``None`` uses the stored scores of the prediction set when there are any (see
-            :func:`~alpick.loop.selection_inputs.load_scores`).
+            :func:`~alpick.project.select_inputs.load_scores`).
         seed: The seed of every random draw; same inputs and seed give the same tag.
 
     Returns:

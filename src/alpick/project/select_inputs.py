@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
 from alpick.formats.detections import Detections
-from alpick.loop.scoring import score_prediction_set, stored_detections
+from alpick.project.scores import score_prediction_set, stored_detections
 from alpick.scores import score_name
 from alpick.store.project import Project
 from alpick.store.records import PredictionSet, Sample

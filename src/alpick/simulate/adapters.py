@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alpick.formats.detections import Detections
-from alpick.loop.simulate import ImageSet
+from alpick.simulate.runner import ImageSet
 
 if TYPE_CHECKING:
     from alpick.detector.config import TrainConfig
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class BuiltinDetector:
-    """:class:`~alpick.loop.simulate.DetectorAdapter` for alpick's torchvision detector.
+    """:class:`~alpick.simulate.runner.DetectorAdapter` for alpick's torchvision detector.
 
     Every ``train`` starts from the pretrained backbone (a fresh run, as in the tutorial).
 

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
 from alpick.formats.detections import Classes
-from alpick.loop.simulate import ImageSet
+from alpick.simulate.runner import ImageSet
 from alpick.store.records import Sample
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ METADATA_COLUMNS = ("condition", "sequence")
 def _metadata(path: Path | None, samples: Sequence[Sample]) -> dict[str, NDArray[Any]]:
     if path is None:
         return {}
-    from alpick.loop.selection_inputs import load_metadata
+    from alpick.project.select_inputs import load_metadata
 
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:

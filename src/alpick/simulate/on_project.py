@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alpick.loop.report import write_report
-from alpick.loop.simulate import RoundResult, SimulationConfig, StageCallback, run_simulation
+from alpick.simulate.report import write_report
+from alpick.simulate.runner import RoundResult, SimulationConfig, StageCallback, run_simulation
 
 if TYPE_CHECKING:
     from alpick.api import Project
@@ -41,8 +41,8 @@ def simulate_project(
     Raises:
         AlpickError: On bad settings or inputs.
     """
-    from alpick.loop.builtin import BuiltinDetector, coco_evaluator
-    from alpick.loop.datasets import folder_split, project_pool
+    from alpick.simulate.adapters import BuiltinDetector, coco_evaluator
+    from alpick.simulate.image_sets import folder_split, project_pool
 
     pool, classes = project_pool(project, metadata=metadata)
     test = folder_split(

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from alpick.loop.simulate import RoundResult
+from alpick.simulate.runner import RoundResult
 
 
 @dataclass(frozen=True)

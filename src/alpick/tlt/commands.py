@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from alpick.errors import AlpickError
-from alpick.formats.tlt_spec import Block
+from alpick.tlt.spec import Block
 
 __all__ = [
     "check_runnable",

@@ -287,7 +287,7 @@ def parse_spec(text: str, *, source: str = "spec") -> Spec:
     Raises:
         AlpickError: On malformed text, naming the line.
     """
-    from alpick.formats.tlt_spec_parser import parse_into
+    from alpick.tlt.spec_parser import parse_into
 
     spec = Spec()
     parse_into(spec, text, source)

@@ -1,4 +1,4 @@
-"""The reader of :mod:`alpick.formats.tlt_spec`: protobuf text format tokens and grammar.
+"""The reader of :mod:`alpick.tlt.spec`: protobuf text format tokens and grammar.
 
 Grammar (what TLT/TAO specs use, plus the rest of the text format that is cheap to accept)::
 
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from alpick.errors import AlpickError
-from alpick.formats.tlt_spec import Block, Field, Ident, Scalar
+from alpick.tlt.spec import Block, Field, Ident, Scalar
 
 __all__ = ["parse_into"]
 

@@ -1,6 +1,6 @@
 """alpick's default YOLOv4 spec: the tutorial's MinneApple settings, paths and shapes left out.
 
-:func:`alpick.loop.tlt.build_yolo_v4_spec` fills in the anchors, the output size, the data
+:func:`alpick.tlt.yolo_v4.build_yolo_v4_spec` fills in the anchors, the output size, the data
 sources, the class mapping and the model path. The training settings are the TLT tutorial's
 (ResNet-18 backbone, 50 epochs, Adam with a soft-start cosine schedule, mosaic augmentation).
 """

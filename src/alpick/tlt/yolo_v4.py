@@ -19,10 +19,10 @@ from numpy.typing import ArrayLike, NDArray
 from alpick.errors import AlpickError
 from alpick.formats.detections import Classes
 from alpick.formats.kitti import load_kitti_dir
-from alpick.formats.tlt_spec import Block, Field, Spec, parse_spec
-from alpick.loop.tlt_anchors import format_anchors, output_size, yolo_anchors
-from alpick.loop.tlt_mounts import experiment_root as default_experiment_root
-from alpick.loop.tlt_template import DEFAULT_YOLO_V4_SPEC
+from alpick.tlt.anchors import format_anchors, output_size, yolo_anchors
+from alpick.tlt.mounts import experiment_root as default_experiment_root
+from alpick.tlt.spec import Block, Field, Spec, parse_spec
+from alpick.tlt.template import DEFAULT_YOLO_V4_SPEC
 
 __all__ = [
     "IMAGE_SUFFIXES",

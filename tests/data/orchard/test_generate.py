@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import alpick.data.orchard as orchard
+import alpick.data.orchard.generate as orchard
 from alpick.data.orchard import (
     METADATA_COLUMNS,
     generate_orchard,

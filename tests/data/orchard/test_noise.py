@@ -1,6 +1,6 @@
 import numpy as np
 
-from alpick.data.orchard_noise import ValueNoise, bell, directions, noise_1d, skewed, uniform
+from alpick.data.orchard.noise import ValueNoise, bell, directions, noise_1d, skewed, uniform
 
 
 def rng(seed: int = 0) -> np.random.Generator:

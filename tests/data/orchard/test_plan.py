@@ -3,8 +3,8 @@ from collections import Counter
 
 import pytest
 
-from alpick.data.orchard_conditions import CONDITION_NAMES, CONDITIONS, condition
-from alpick.data.orchard_plan import MAX_FRAMES, MIN_FRAMES, plan_orchard
+from alpick.data.orchard.conditions import CONDITION_NAMES, CONDITIONS, condition
+from alpick.data.orchard.plan import MAX_FRAMES, MIN_FRAMES, plan_orchard
 
 
 def test_train_conditions_are_skewed_like_their_shares() -> None:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from alpick.data.orchard_png import encode_png
+from alpick.data.orchard.png import encode_png
 
 SHAPES = st.tuples(st.integers(1, 9), st.integers(1, 9))
 

@@ -4,10 +4,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from alpick.data.orchard_layout import build_layout
-from alpick.data.orchard_plan import SequencePlan, condition_of, plan_orchard
-from alpick.data.orchard_scene import _frame_mask, mask_boxes, render_sequence
-from alpick.data.orchard_shapes import APPLE
+from alpick.data.orchard.layout import build_layout
+from alpick.data.orchard.plan import SequencePlan, condition_of, plan_orchard
+from alpick.data.orchard.scene import _frame_mask, mask_boxes, render_sequence
+from alpick.data.orchard.shapes import APPLE
 
 SMALL = (96, 160)
 MASKS = arrays(

@@ -11,7 +11,7 @@
 Training images come in sequences of near-duplicate frames and in skewed conditions; test
 images are independent scenes covering the conditions evenly (see ``docs/orchard.md``). The
 same seed gives the same files: pixels are computed with machine-independent arithmetic and
-written by a fixed PNG encoder (``orchard_png``).
+written by a fixed PNG encoder (``png``).
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from alpick.data.orchard_conditions import CONDITION_NAMES, CONDITIONS
-from alpick.data.orchard_plan import SPLITS, FramePlan, OrchardPlan, plan_orchard
-from alpick.data.orchard_png import write_png
-from alpick.data.orchard_scene import MIN_SIDE, Frame, mask_boxes, render_sequence
-from alpick.data.orchard_sheet import contact_sheet, orchard_contact_sheet
+from alpick.data.orchard.conditions import CONDITION_NAMES, CONDITIONS
+from alpick.data.orchard.plan import SPLITS, FramePlan, OrchardPlan, plan_orchard
+from alpick.data.orchard.png import write_png
+from alpick.data.orchard.scene import MIN_SIDE, Frame, mask_boxes, render_sequence
+from alpick.data.orchard.sheet import contact_sheet, orchard_contact_sheet
 from alpick.errors import AlpickError
 
 __all__ = [

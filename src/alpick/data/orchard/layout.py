@@ -20,10 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
-from alpick.data import orchard_shapes as shapes
-from alpick.data.orchard_conditions import Condition
-from alpick.data.orchard_noise import F32, F64, ValueNoise, draw, noise_1d, skewed, uniform
-from alpick.data.orchard_shapes import LEAF_CODES
+from alpick.data.orchard import shapes
+from alpick.data.orchard.conditions import Condition
+from alpick.data.orchard.noise import F32, F64, ValueNoise, draw, noise_1d, skewed, uniform
+from alpick.data.orchard.shapes import LEAF_CODES
 
 
 @dataclass(frozen=True)

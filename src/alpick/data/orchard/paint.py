@@ -1,8 +1,8 @@
 """Colours for a drawn scene: background, materials, shaded apples, the camera's look.
 
-Works on the buffers of :mod:`alpick.data.orchard_layout` with numpy float32 arithmetic only
+Works on the buffers of :mod:`alpick.data.orchard.layout` with numpy float32 arithmetic only
 (``+ - * /``, ``sqrt``, comparisons), so the pixels are the same on every machine (see
-:mod:`alpick.data.orchard_noise`).
+:mod:`alpick.data.orchard.noise`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from alpick.data.orchard_conditions import RGB, Condition
-from alpick.data.orchard_layout import Layout
-from alpick.data.orchard_noise import F32, ValueNoise, draw, noise_1d
-from alpick.data.orchard_shapes import (
+from alpick.data.orchard.conditions import RGB, Condition
+from alpick.data.orchard.layout import Layout
+from alpick.data.orchard.noise import F32, ValueNoise, draw, noise_1d
+from alpick.data.orchard.shapes import (
     APPLE,
     BARK_CODES,
     GRASS_CODES,

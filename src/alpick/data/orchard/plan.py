@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alpick.data.orchard_conditions import CONDITIONS, Condition, condition
+from alpick.data.orchard.conditions import CONDITIONS, Condition, condition
 
 SPLITS: tuple[str, str] = ("train", "test")
 _SPLIT_KEY = {"train": 1, "test": 2}

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from alpick.data.orchard_layout import build_layout
-from alpick.data.orchard_noise import draw, uniform
-from alpick.data.orchard_paint import paint
-from alpick.data.orchard_plan import SequencePlan, condition_of
-from alpick.data.orchard_shapes import APPLE
+from alpick.data.orchard.layout import build_layout
+from alpick.data.orchard.noise import draw, uniform
+from alpick.data.orchard.paint import paint
+from alpick.data.orchard.plan import SequencePlan, condition_of
+from alpick.data.orchard.shapes import APPLE
 
 MIN_SIDE = 64
 """Smallest frame width or height, in pixels."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import ImageDraw
 
-from alpick.data.orchard_noise import F64, bell, directions, draw, skewed, uniform
+from alpick.data.orchard.noise import F64, bell, directions, draw, skewed, uniform
 
 LEAF_CODES = (1, 64)
 """Leaf tones, darkest first (half-open range)."""

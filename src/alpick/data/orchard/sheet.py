@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from alpick.data.orchard_conditions import CONDITION_NAMES
+from alpick.data.orchard.conditions import CONDITION_NAMES
 from alpick.errors import AlpickError
 
 _LABEL_HEIGHT = 22

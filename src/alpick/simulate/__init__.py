@@ -1,0 +1,1 @@
+"""The active-learning simulation: config and runner, detector adapters, image sets, report."""
