@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from alpick.cli.common import err, open_project, out
+from alpick.cli.common import err, open_project, out, parse_wxh
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
@@ -52,8 +52,7 @@ def simulate(
     out_dir: Path = typer.Option(..., "--out", help="Results folder; rerun to resume."),
 ) -> None:
     """Compare selection strategies on a fully labelled pool: learning curves and a report."""
-    from alpick.simulate.on_project import simulate_project
-    from alpick.simulate.runner import SimulationConfig
+    from alpick.api import SimulationConfig, TrainConfig
 
     config = SimulationConfig(
         strategies=tuple(s.strip().lower() for s in strategies.split(",") if s.strip()),
@@ -66,16 +65,12 @@ def simulate(
         min_confidence=min_confidence,
         extra={"epochs": epochs, "batch_size": batch_size, "input_size": input_size},
     )
-    from alpick.detector.config import TrainConfig, parse_size
-
-    train = TrainConfig(epochs=epochs, batch_size=batch_size, device=device)
+    settings: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size, "device": device}
     if input_size:
-        from dataclasses import replace
-
-        train = replace(train, input_size=parse_size(input_size))
+        settings["input_size"] = parse_wxh(input_size, option="--input-size")
+    train = TrainConfig(**settings)
     with open_project() as project, _stage_display(config) as stage:
-        _, report = simulate_project(
-            project,
+        _, report = project.simulate(
             config,
             train,
             out_dir=out_dir,
@@ -129,25 +124,10 @@ def report(
     out_dir: Path = typer.Option(..., "--out", help="Where to write the merged report."),
 ) -> None:
     """Merge simulations run in separate folders (say, one seed per process) into one report."""
-    from alpick.simulate.report import write_report
-    from alpick.simulate.runner import load_rounds
+    from alpick.api import merge_simulations
 
-    rows = []
-    seen: set[tuple[str, int, int]] = set()
-    for folder in folders:
-        found = load_rounds(folder)
-        if not found:
-            raise AlpickError(f"{folder} holds no finished round (rounds.jsonl)")
-        for row in found:
-            key = (row.strategy, row.seed, row.round)
-            if key in seen:
-                raise AlpickError(
-                    f"{folder}: {row.strategy} seed {row.seed} round {row.round} twice"
-                )
-            seen.add(key)
-            rows.append(row)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out.print(f"report: {write_report(rows, out_dir)} ({len(rows)} rounds)", markup=False)
+    path, n_rounds = merge_simulations(folders, out_dir)
+    out.print(f"report: {path} ({n_rounds} rounds)", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from alpick.cli.common import open_project, out, state
+from alpick.cli.common import open_project, out, parse_wxh, state
 from alpick.errors import AlpickError
 
 
@@ -27,12 +27,6 @@ def train(
     checkpoint_every: int | None = typer.Option(None, help="Also keep epoch_NNN.pt every N."),
 ) -> None:
     """Train the built-in detector on a tag's labels (like TLT's `yolo_v4 train`)."""
-    from dataclasses import replace
-
-    from alpick.detector.config import TrainConfig, parse_size
-    from alpick.detector.train import resume_config
-    from alpick.project.train import train_tag
-
     given = {
         "epochs": epochs,
         "batch_size": batch_size,
@@ -43,12 +37,11 @@ def train(
         "seed": seed,
         "device": device,
         "checkpoint_every": checkpoint_every,
-        "input_size": parse_size(input_size) if input_size else None,
+        "input_size": parse_wxh(input_size, option="--input-size") if input_size else None,
     }
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    config = resume_config(resume, **overrides) if resume else replace(TrainConfig(), **overrides)
     with open_project() as project:
-        result = train_tag(project, tag, config, out=out_dir, resume=resume)
+        result = project.train(tag, out=out_dir, resume=resume, **overrides)
     last = result.history[-1] if result.history else {}
     loss = f", final loss {last['loss']:.3f}" if "loss" in last else ""
     out.print(f"trained {result.epochs} epochs on tag {tag!r}{loss} -> {result.out_dir}")
@@ -66,7 +59,7 @@ def predict(
     batch_size: int = typer.Option(8, help="Images per forward pass."),
 ) -> None:
     """Predict with a trained run: KITTI files with confidence (TLT inference's format)."""
-    from alpick.project.train import predict_to_folder
+    from alpick.api import predict_to_folder
 
     if not 0 <= confidence_threshold < 1 or top_k < 1 or batch_size < 1:
         raise AlpickError("need 0 <= --confidence-threshold < 1, --top-k >= 1, --batch-size >= 1")
@@ -100,11 +93,9 @@ def predict(
 
 
 def _project_exists() -> bool:
-    try:
-        open_project().close()
-    except AlpickError:
-        return False
-    return True
+    from alpick.api import find_project_root
+
+    return find_project_root(state.project_dir) is not None
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
-    from alpick.api import Project
+    from alpick.store.project import ProjectStore
     from alpick.store.records import EmbeddingSet
 
 
@@ -39,7 +39,7 @@ def default_set_name(model: str, input_size: int, ssl_epochs: int) -> str:
 
 
 def embed_project(
-    project: Project,
+    project: ProjectStore,
     *,
     name: str | None = None,
     model: str = "efficientnet_lite0",
@@ -113,7 +113,7 @@ def embed_project(
 
 
 def _reusable(
-    project: Project,
+    project: ProjectStore,
     name: str,
     model: str,
     weights: Path | None,
@@ -142,3 +142,19 @@ def _reusable(
         f"embedding set {name!r} was made with other settings (model, input size, weights or "
         "fine-tuning); give another --name"
     )
+
+
+def draw_embedding_map(
+    project: ProjectStore, out_png: Path, name: str | None = None
+) -> EmbeddingSet:
+    """Draw a 2-D map (PCA) of an embedding set (``None``: the latest), coloured by tag."""
+    from alpick.embed import embedding_map
+
+    array, record = project.embeddings(name)
+    groups = {}
+    for tag in project.tags():
+        mask = np.zeros(len(array), dtype=bool)
+        mask[project.positions(tag.sample_ids)] = True
+        groups[tag.name] = mask
+    embedding_map(array, out_png, groups=groups or None, title=f"embeddings {record.name}")
+    return record

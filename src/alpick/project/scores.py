@@ -9,7 +9,6 @@ nothing is stored. Everything is vectorised over the whole folder (bulk reader, 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,18 +18,19 @@ from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
 from alpick.fileio import write_text_atomic
-from alpick.formats.detections import Classes, Detections
-from alpick.formats.labels_dir import PREDICTION_FORMATS, load_prediction_dir
+from alpick.formats.detections import Detections
+from alpick.formats.labels_dir import load_prediction_dir
+from alpick.project.predictions import (
+    check_prediction_folder,
+    import_predictions,
+    stored_detections,
+)
 from alpick.scores import BoxTable, compute_scores, score_name
 from alpick.scores.reduce import check_reduction
-from alpick.store.names import check_name
-from alpick.store.project import Project
+from alpick.store.project import ProjectStore
 from alpick.store.records import PredictionSet, ScoreSet
 
 Float64Array = NDArray[np.float64]
-
-#: Per-file formats whose prediction of image ``a/b.png`` is the file ``a/b.txt``.
-_TXT_FORMATS = ("kitti", "yolo")
 
 
 @dataclass(frozen=True)
@@ -80,30 +80,6 @@ def _score(
     return scores, table.n_boxes, kept
 
 
-def _txt_files(folder: Path) -> set[str]:
-    """Relative paths without ``.txt`` of the text files under ``folder`` (recursive)."""
-    found: set[str] = set()
-    for parent, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel = Path(parent).relative_to(folder).as_posix()
-        prefix = "" if rel == "." else rel + "/"
-        found.update(prefix + f[:-4] for f in files if f.endswith(".txt") and f[0] != ".")
-    return found
-
-
-def _check_folder(pred_dir: Path, fmt: str) -> str:
-    low = fmt.lower()
-    if low not in PREDICTION_FORMATS:
-        raise AlpickError(
-            f"unknown prediction format {fmt!r}; valid: {', '.join(PREDICTION_FORMATS)}"
-        )
-    if not Path(pred_dir).is_dir():
-        raise AlpickError(f"{pred_dir}: no such folder")
-    if not any(Path(pred_dir).iterdir()):
-        raise AlpickError(f"{pred_dir}: the folder is empty (no prediction files)")
-    return low
-
-
 def score_folder(
     pred_dir: Path,
     fmt: str = "kitti",
@@ -125,7 +101,7 @@ def score_folder(
         AlpickError: For an unknown format or score, a missing or empty folder, or a malformed
             file (``FILE:LINE`` where the format has lines).
     """
-    fmt = _check_folder(pred_dir, fmt)
+    fmt = check_prediction_folder(pred_dir, fmt)
     keys = check_score_names(names)
     samples, dets, _ = load_prediction_dir(Path(pred_dir), fmt)
     if not samples:
@@ -134,60 +110,8 @@ def score_folder(
     return ScoreReport(samples, scores, boxes, kept)
 
 
-def import_predictions(
-    project: Project, pred_dir: Path, fmt: str = "kitti", *, name: str | None = None
-) -> tuple[PredictionSet, list[Detections], int, tuple[str, ...]]:
-    """Read a prediction folder against the project's samples and store it as a prediction set.
-
-    Args:
-        project: The project.
-        pred_dir: The folder; the prediction of image ``a/b.png`` is ``a/b.txt`` (KITTI, YOLO).
-        fmt: One of ``kitti``, ``coco``, ``yolo``, ``lightly``.
-        name: The set's name (default: the folder's name); a set of that name is replaced.
-
-    Returns:
-        The record, the detections of each sample (in ``samples()`` order), the number of
-        images without a prediction file and the prediction files that match no image (both
-        KITTI and YOLO only; 0 and empty otherwise).
-
-    Raises:
-        AlpickError: For an unknown format, a missing or empty folder, a folder none of whose
-            files names an image of the project, a bad set name, or a malformed file.
-    """
-    pred_dir = Path(pred_dir)
-    fmt = _check_folder(pred_dir, fmt)
-    name = name if name is not None else pred_dir.resolve().name
-    check_name("predictions", name)
-    samples = project.samples()
-    if not samples:
-        raise AlpickError("the project has no images (run `alpick init`)")
-    images = [(s.path, s.width, s.height) for s in samples]
-    without = 0
-    orphans: tuple[str, ...] = ()
-    if fmt in _TXT_FORMATS:
-        files = _txt_files(pred_dir) - {"classes"}
-        stems = [os.path.splitext(s.path)[0] for s in samples]
-        matched = files.intersection(stems)
-        if not matched:
-            example = f" (e.g. {sorted(files)[0]}.txt)" if files else ""
-            raise AlpickError(
-                f"{pred_dir}: no prediction file names an image of the project{example}; "
-                f"the prediction of {samples[0].path} would be {stems[0]}.txt"
-            )
-        without = len(samples) - len(matched)
-        orphans = tuple(sorted(f + ".txt" for f in files - matched))
-    _, dets, classes = load_prediction_dir(pred_dir, fmt, images=images, classes=project.classes())
-    record = project.save_predictions(
-        name,
-        {s.id: d for s, d in zip(samples, dets, strict=True)},
-        classes,
-        source=str(pred_dir.resolve()),
-    )
-    return record, dets, without, orphans
-
-
 def score_prediction_dir(
-    project: Project,
+    project: ProjectStore,
     pred_dir: Path,
     fmt: str = "kitti",
     *,
@@ -207,8 +131,9 @@ def score_prediction_dir(
     """
     keys = check_score_names(names)
     check_reduction(reduction)
-    record, dets, without, orphans = import_predictions(project, pred_dir, fmt, name=name)
-    scores, boxes, kept = _score(dets, keys, reduction, min_confidence)
+    imported = import_predictions(project, pred_dir, fmt, name=name)
+    record = imported.record
+    scores, boxes, kept = _score(imported.detections, keys, reduction, min_confidence)
     score_set = project.save_scores(record.name, record.name, scores)
     return ScoreReport(
         samples=[s.path for s in project.samples()],
@@ -217,30 +142,13 @@ def score_prediction_dir(
         kept=kept,
         prediction_set=record,
         score_set=score_set,
-        without_file=without,
-        orphans=orphans,
+        without_file=imported.without_file,
+        orphans=imported.orphans,
     )
 
 
-def stored_detections(
-    project: Project, prediction_set: str | None = None
-) -> tuple[list[Detections], Classes, PredictionSet]:
-    """The boxes of a stored prediction set, one entry per sample in ``samples()`` order.
-
-    Args:
-        project: The project.
-        prediction_set: The set's name; ``None`` for the latest.
-
-    Raises:
-        AlpickError: If there is no such set.
-    """
-    by_id, classes, record = project.predictions(prediction_set)
-    empty = Detections.empty(with_confidence=True)
-    return [by_id.get(int(i), empty) for i in project.sample_ids()], classes, record
-
-
 def score_prediction_set(
-    project: Project,
+    project: ProjectStore,
     prediction_set: str | None = None,
     *,
     names: Sequence[str] | None = None,

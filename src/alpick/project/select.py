@@ -1,6 +1,6 @@
 """Selection in a project: load what the config needs, run the engine, make the new tag.
 
-This is ``alpick select`` and :meth:`alpick.api.Project.select`. The pool is every sample of
+This is ``alpick select`` and :meth:`alpick.Project.select`. The pool is every sample of
 the project; the preselected tag's samples are the initial selection, and ``n_samples`` is the
 *total* size of the new tag (100 on top of a 50-sample tag adds 50). Only the inputs the config
 reads are loaded (:meth:`~alpick.select.SelectionConfig.needs`).
@@ -21,13 +21,14 @@ from alpick.project.select_inputs import load_metadata, load_scores, predicted_c
 from alpick.scores import score_name
 from alpick.select import (
     InputKind,
+    InputNeeds,
     SelectionConfig,
     SelectionInputs,
     resolve_config,
     select_samples,
 )
 from alpick.store.names import check_name
-from alpick.store.project import Project
+from alpick.store.project import ProjectStore
 from alpick.store.records import PredictionSet, Tag
 
 #: The method a tag records when a config file (not a preset) made it.
@@ -101,7 +102,7 @@ def build_config(
     return resolved, CONFIG_METHOD if config is not None else str(method).strip().upper()
 
 
-def _check_new_tag(project: Project, name: str) -> None:
+def _check_new_tag(project: ProjectStore, name: str) -> None:
     check_name("tag", name)
     if any(t.name == name for t in project.tags()):
         raise AlpickError(f"tag {name!r} already exists (tags are immutable; pick a new name)")
@@ -119,27 +120,11 @@ def _check_total(config: SelectionConfig, n_pool: int, n_pre: int, preselected: 
     return total
 
 
-def select_for_project(
-    project: Project,
-    new_tag: str,
-    config: SelectionConfig,
-    *,
-    method: str = CONFIG_METHOD,
-    preselected: str | None = None,
-    embeddings: str | None = None,
-    prediction_set: str | None = None,
-    predictions: Path | None = None,
-    predictions_format: str = "kitti",
-    metadata: Path | None = None,
-    min_confidence: float | None = None,
-    seed: int = 0,
-) -> SelectionReport:
-    """Run ``config`` on the project and create tag ``new_tag``.
+@dataclass(frozen=True)
+class SelectionRequest:
+    """Where a selection's inputs come from, and what the new tag records.
 
-    Args:
-        project: The project.
-        new_tag: The new tag's name (must not exist).
-        config: Strategies and total (see :func:`build_config`).
+    Attributes:
         method: The name the tag records (``RANDOM``, ``CORESET``, ``CORAL`` or ``CONFIG``).
         preselected: The tag selected so far (the parent), or ``None``.
         embeddings: The embedding set (``None``: the latest); must have one row per sample.
@@ -153,60 +138,92 @@ def select_for_project(
             ``None`` uses the stored scores of the prediction set when there are any (see
             :func:`~alpick.project.select_inputs.load_scores`).
         seed: The seed of every random draw; same inputs and seed give the same tag.
+    """
 
-    Returns:
-        The report, with the tag.
+    method: str = CONFIG_METHOD
+    preselected: str | None = None
+    embeddings: str | None = None
+    prediction_set: str | None = None
+    predictions: Path | None = None
+    predictions_format: str = "kitti"
+    metadata: Path | None = None
+    min_confidence: float | None = None
+    seed: int = 0
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A selection config from a ``.yaml``/``.yml``/``.json`` file, validated.
 
     Raises:
-        AlpickError: For an existing or invalid tag name, an unknown preselected tag, a total
-            below the preselected count or above the pool, a missing input (no embeddings, no
-            predictions, no metadata file, an unknown score) or an invalid config.
+        AlpickError: If the file cannot be read or the config is invalid (naming the file).
     """
-    _check_new_tag(project, new_tag)
-    sample_ids = project.sample_ids()
-    n = len(sample_ids)
-    pre_ids = list(project.tag(preselected).sample_ids) if preselected is not None else []
-    mask = np.zeros(n, dtype=bool)
-    mask[project.positions(pre_ids)] = True
-    total = _check_total(config, n, len(pre_ids), preselected)
-    needs = config.needs()
+    from alpick.select import load_selection_config
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AlpickError(f"cannot read config {path}: {exc}") from None
+    try:
+        raw = load_selection_config(text, path.suffix)
+        SelectionConfig.from_dict(raw)  # validate here, so that errors name the file
+        return raw
+    except AlpickError as exc:
+        raise AlpickError(f"{path}: {exc}") from None
+
+
+def _check_inputs(needs: InputNeeds, request: SelectionRequest) -> None:
     for key in needs.scores:
         score_name(key)  # an unknown score fails here, listing the valid ones
-    if needs.metadata and metadata is None:
+    if needs.metadata and request.metadata is None:
         raise AlpickError(
             f"the config reads metadata {', '.join(map(repr, needs.metadata))}: "
             "give --metadata FILE.csv"
         )
-    imported = None
-    if predictions is not None:
-        if prediction_set is not None:
-            raise AlpickError("give a prediction folder or a prediction set, not both")
-        if needs.scores or needs.predictions:
-            imported = score_prediction_dir(
-                project, Path(predictions), predictions_format, min_confidence=min_confidence or 0.0
-            ).prediction_set
-            assert imported is not None
-            prediction_set = imported.name
+    if request.predictions is not None and request.prediction_set is not None:
+        raise AlpickError("give a prediction folder or a prediction set, not both")
+
+
+def _import_folder(
+    project: ProjectStore, needs: InputNeeds, request: SelectionRequest
+) -> tuple[str | None, PredictionSet | None]:
+    """The prediction set to read, after importing ``request.predictions`` when it is needed."""
+    if request.predictions is None or not (needs.scores or needs.predictions):
+        return request.prediction_set, None
+    imported = score_prediction_dir(
+        project,
+        Path(request.predictions),
+        request.predictions_format,
+        min_confidence=request.min_confidence or 0.0,
+    ).prediction_set
+    assert imported is not None
+    return imported.name, imported
+
+
+def _load_inputs(
+    project: ProjectStore, needs: InputNeeds, request: SelectionRequest, prediction_set: str | None
+) -> tuple[SelectionInputs, dict[str, Any]]:
+    """The arrays the config reads, and where each came from (recorded in the tag)."""
     origin: dict[str, Any] = {}
     emb = scores = meta = pred = None
+    threshold = request.min_confidence
     if needs.embeddings:
-        emb, emb_record = project.embeddings(embeddings)
+        emb, emb_record = project.embeddings(request.embeddings)
         origin["embeddings"] = emb_record.name
     if needs.scores:
         scores, origin["scores"] = load_scores(
-            project, needs.scores, prediction_set=prediction_set, min_confidence=min_confidence
+            project, needs.scores, prediction_set=prediction_set, min_confidence=threshold
         )
     if needs.predictions:
         pred, origin["predictions"] = predicted_classes(
-            project, prediction_set=prediction_set, min_confidence=min_confidence
+            project, prediction_set=prediction_set, min_confidence=threshold
         )
     if needs.metadata:
-        assert metadata is not None
-        meta = load_metadata(Path(metadata), project.samples(), needs.metadata)
-        origin["metadata"] = str(Path(metadata).resolve())
+        assert request.metadata is not None
+        meta = load_metadata(Path(request.metadata), project.samples(), needs.metadata)
+        origin["metadata"] = str(Path(request.metadata).resolve())
     queries = {}
     for name in needs.query_tags:
-        q = np.zeros(n, dtype=bool)
+        q = np.zeros(len(project.sample_ids()), dtype=bool)
         q[project.positions(project.tag(name).sample_ids)] = True
         queries[name] = q
     inputs = SelectionInputs(
@@ -216,14 +233,52 @@ def select_for_project(
         predictions_class=pred,
         query_masks=queries,
     )
-    picks = select_samples(config, inputs, mask, rng=np.random.default_rng(seed))
-    record = {**config.to_dict(), "inputs": origin}
+    return inputs, origin
+
+
+def select_for_project(
+    project: ProjectStore,
+    new_tag: str,
+    config: SelectionConfig,
+    request: SelectionRequest | None = None,
+) -> SelectionReport:
+    """Run ``config`` on the project and create tag ``new_tag``.
+
+    Args:
+        project: The project.
+        new_tag: The new tag's name (must not exist).
+        config: Strategies and total (see :func:`build_config`).
+        request: Where the inputs come from, the parent tag, the seed (default: a
+            ``CONFIG`` selection from the latest sets, no parent, seed 0).
+
+    Returns:
+        The report, with the tag.
+
+    Raises:
+        AlpickError: For an existing or invalid tag name, an unknown preselected tag, a total
+            below the preselected count or above the pool, a missing input (no embeddings, no
+            predictions, no metadata file, an unknown score) or an invalid config.
+    """
+    request = request or SelectionRequest()
+    _check_new_tag(project, new_tag)
+    sample_ids = project.sample_ids()
+    preselected = request.preselected
+    pre_ids = list(project.tag(preselected).sample_ids) if preselected is not None else []
+    mask = np.zeros(len(sample_ids), dtype=bool)
+    mask[project.positions(pre_ids)] = True
+    total = _check_total(config, len(sample_ids), len(pre_ids), preselected)
+    needs = config.needs()
+    _check_inputs(needs, request)
+    prediction_set, imported = _import_folder(project, needs, request)
+    inputs, origin = _load_inputs(project, needs, request, prediction_set)
+    picks = select_samples(config, inputs, mask, rng=np.random.default_rng(request.seed))
     tag = project.create_tag(
         new_tag,
         [*pre_ids, *sample_ids[picks].tolist()],
         parent=preselected,
-        method=method,
-        config=record,
-        seed=seed,
+        method=request.method,
+        config={**config.to_dict(), "inputs": origin},
+        seed=request.seed,
     )
-    return SelectionReport(tag, len(pre_ids), len(picks), total, describe(config, method), imported)
+    description = describe(config, request.method)
+    return SelectionReport(tag, len(pre_ids), len(picks), total, description, imported)

@@ -18,7 +18,7 @@ from alpick.errors import AlpickError
 from alpick.formats.detections import Detections
 from alpick.project.scores import score_prediction_set, stored_detections
 from alpick.scores import score_name
-from alpick.store.project import Project
+from alpick.store.project import ProjectStore
 from alpick.store.records import PredictionSet, Sample
 
 #: The category of a sample without boxes in BALANCE on PREDICTIONS.
@@ -28,7 +28,7 @@ IMAGE_COLUMNS = ("image", "filename", "filenames", "file_name", "sample", "path"
 
 
 def load_scores(
-    project: Project,
+    project: ProjectStore,
     names: Sequence[str],
     *,
     prediction_set: str | None = None,
@@ -62,7 +62,7 @@ def load_scores(
     return scores, {"prediction_set": record.name, "min_confidence": threshold}
 
 
-def prediction_set_record(project: Project, prediction_set: str | None) -> PredictionSet:
+def prediction_set_record(project: ProjectStore, prediction_set: str | None) -> PredictionSet:
     """The record of prediction set ``prediction_set`` (``None``: the latest).
 
     Raises:
@@ -116,7 +116,7 @@ def majority_class(detections: Sequence[Detections], min_confidence: float = 0.0
 
 
 def predicted_classes(
-    project: Project, *, prediction_set: str | None = None, min_confidence: float | None = None
+    project: ProjectStore, *, prediction_set: str | None = None, min_confidence: float | None = None
 ) -> tuple[NDArray[np.str_], dict[str, Any]]:
     """Each sample's predicted class name (:func:`majority_class`; :data:`NO_PREDICTION`
     without boxes), for BALANCE on PREDICTIONS, and where it came from.

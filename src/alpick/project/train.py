@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alpick.errors import AlpickError
-from alpick.formats.detections import Classes, Detections
+from alpick.formats.detections import Classes
+from alpick.project.predictions import write_kitti_folder
 
 if TYPE_CHECKING:
-    from alpick.api import Project
     from alpick.detector.config import TrainConfig
     from alpick.detector.train import TrainResult
+    from alpick.store.project import ProjectStore
 
 
 def train_tag(
-    project: Project,
+    project: ProjectStore,
     tag: str,
     config: TrainConfig,
     *,
@@ -79,36 +78,11 @@ class PredictReport:
     prediction_set: str | None
 
 
-def write_kitti_folder(
-    out: Path, stems: list[str], detections: list[Detections], classes: Classes
-) -> None:
-    """One KITTI file (16 columns: TLT's inference format) per image, empty ones included.
-
-    The files are written to a temporary folder beside ``out`` and then moved in, so an
-    interrupted run leaves no half-written file; other files in ``out`` are kept.
-    """
-    from alpick.formats.kitti import save_kitti
-
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".alpick-predict-", dir=out))
-    try:
-        for stem, det in zip(stems, detections, strict=True):
-            target = tmp / f"{stem}.txt"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            save_kitti(target, det, classes)
-        for stem in stems:
-            final = out / f"{stem}.txt"
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp / f"{stem}.txt", final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def predict_to_folder(
     run: Path,
     out: Path,
     *,
-    project: Project | None = None,
+    project: ProjectStore | None = None,
     images: Path | None = None,
     tag: str | None = None,
     name: str | None = None,

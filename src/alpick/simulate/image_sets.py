@@ -15,7 +15,7 @@ from alpick.simulate.runner import ImageSet
 from alpick.store.records import Sample
 
 if TYPE_CHECKING:
-    from alpick.api import Project
+    from alpick.store.project import ProjectStore
 
 #: The metadata columns the simulation reports on, when the CSV has them.
 METADATA_COLUMNS = ("condition", "sequence")
@@ -35,7 +35,9 @@ def _metadata(path: Path | None, samples: Sequence[Sample]) -> dict[str, NDArray
     return load_metadata(path, samples, wanted) if wanted else {}
 
 
-def project_pool(project: Project, *, metadata: Path | None = None) -> tuple[ImageSet, Classes]:
+def project_pool(
+    project: ProjectStore, *, metadata: Path | None = None
+) -> tuple[ImageSet, Classes]:
     """Every sample of the project with its labels (the oracle), in ``samples()`` order.
 
     Raises:

@@ -9,12 +9,12 @@ from alpick.simulate.report import write_report
 from alpick.simulate.runner import RoundResult, SimulationConfig, StageCallback, run_simulation
 
 if TYPE_CHECKING:
-    from alpick.api import Project
     from alpick.detector.config import TrainConfig
+    from alpick.store.project import ProjectStore
 
 
 def simulate_project(
-    project: Project,
+    project: ProjectStore,
     config: SimulationConfig,
     train: TrainConfig,
     *,

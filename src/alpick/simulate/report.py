@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from alpick.simulate.runner import RoundResult
+from alpick.errors import AlpickError
+from alpick.simulate.runner import RoundResult, load_rounds
 
 
 @dataclass(frozen=True)
@@ -205,3 +206,40 @@ def write_report(rows: Sequence[RoundResult], out_dir: Path, *, metric: str = "A
     path = out_dir / "report.md"
     _atomic_write(path, report_markdown(rows, metric=metric, png="learning_curve.png"))
     return path
+
+
+def merge_rounds(folders: Sequence[Path]) -> list[RoundResult]:
+    """The finished rounds of simulations run in separate folders (say, one seed each).
+
+    Raises:
+        AlpickError: If a folder holds no finished round, or a round appears twice.
+    """
+    rows: list[RoundResult] = []
+    seen: set[tuple[str, int, int]] = set()
+    for folder in folders:
+        found = load_rounds(folder)
+        if not found:
+            raise AlpickError(f"{folder} holds no finished round (rounds.jsonl)")
+        for row in found:
+            key = (row.strategy, row.seed, row.round)
+            if key in seen:
+                raise AlpickError(
+                    f"{folder}: {row.strategy} seed {row.seed} round {row.round} twice"
+                )
+            seen.add(key)
+            rows.append(row)
+    return rows
+
+
+def merge_simulations(folders: Sequence[Path], out_dir: Path) -> tuple[Path, int]:
+    """Merge simulations run in separate folders into one report in ``out_dir``.
+
+    Returns:
+        The report's path and the number of rounds it covers.
+
+    Raises:
+        AlpickError: As :func:`merge_rounds`.
+    """
+    rows = merge_rounds(folders)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_report(rows, out_dir), len(rows)

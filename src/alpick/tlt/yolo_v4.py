@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -24,6 +25,9 @@ from alpick.tlt.mounts import experiment_root as default_experiment_root
 from alpick.tlt.spec import Block, Field, Spec, parse_spec
 from alpick.tlt.template import DEFAULT_YOLO_V4_SPEC
 
+if TYPE_CHECKING:
+    from alpick.store.project import ProjectStore
+
 __all__ = [
     "IMAGE_SUFFIXES",
     "BoxSet",
@@ -31,6 +35,8 @@ __all__ = [
     "default_pretrained_path",
     "kitti_boxes",
     "most_common_size",
+    "project_boxes",
+    "spec_summary",
 ]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG")
@@ -296,3 +302,60 @@ def kitti_boxes(
         classes=list(classes.names),
         image_extension=exts.most_common(1)[0][0] if exts else None,
     )
+
+
+def project_boxes(project: ProjectStore, tag: str | None = None) -> BoxSet:
+    """The labelled boxes of ``tag``'s samples (every sample when ``None``), with image sizes.
+
+    Raises:
+        AlpickError: For an unknown tag, or when its samples have no labelled box.
+    """
+    samples = {s.id: s for s in project.samples()}
+    ids = list(project.tag(tag).sample_ids) if tag else list(samples)
+    labels = project.labels(ids)
+    wh, sizes = [], []
+    exts: Counter[str] = Counter()
+    for sid in ids:
+        sample = samples[sid]
+        exts[Path(sample.path).suffix.lower().lstrip(".")] += 1
+        det = labels.get(sid)
+        if det is None or not len(det):
+            continue
+        wh.append(det.xyxy[:, 2:] - det.xyxy[:, :2])
+        sizes.append(np.tile([sample.width, sample.height], (len(det), 1)))
+    if not wh:
+        where = f"tag {tag!r}" if tag else "the project"
+        raise AlpickError(f"{where} has no labelled boxes; annotate images first")
+    return BoxSet(
+        wh=np.concatenate(wh).astype(np.float64),
+        image_sizes=np.concatenate(sizes).astype(np.float64),
+        classes=list(project.classes().names),
+        image_extension=exts.most_common(1)[0][0] if exts else None,
+    )
+
+
+@dataclass(frozen=True)
+class SpecSummary:
+    """What a YOLOv4 spec took from the data, for people to check.
+
+    Attributes:
+        output_size: The network's output width and height.
+        anchors: The ``small``, ``mid`` and ``big`` anchor texts, by group.
+        mean_iou: Mean IoU of each box (scaled to the output size) with its best anchor.
+    """
+
+    output_size: tuple[int, int]
+    anchors: dict[str, str]
+    mean_iou: float
+
+
+def spec_summary(spec: Block, boxes: BoxSet) -> SpecSummary:
+    """Output size, anchors and how well the anchors fit ``boxes``."""
+    from alpick.tlt.anchors import mean_best_iou, parse_anchors
+
+    width = int(spec.get("augmentation_config.output_width"))  # type: ignore[arg-type]
+    height = int(spec.get("augmentation_config.output_height"))  # type: ignore[arg-type]
+    texts = {g: str(spec.get(f"yolov4_config.{g}_anchor_shape")) for g in ("small", "mid", "big")}
+    anchors = np.concatenate([parse_anchors(t) for t in texts.values()])
+    scaled = boxes.wh / boxes.image_sizes * np.asarray([width, height], np.float64)
+    return SpecSummary((width, height), texts, mean_best_iou(scaled, anchors))
