@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
+
+from alpick.fileio import atomic_open, write_text_atomic
 
 if TYPE_CHECKING:
     from alpick.api import Project
@@ -37,9 +38,8 @@ def draw_predictions(
     sheet = Image.new("RGB", (width * min(cols, len(tiles)), height * rows), "white")
     for i, tile in enumerate(tiles):
         sheet.paste(tile.resize((width, height)), ((i % cols) * width, (i // cols) * height))
-    tmp = out_png.with_name(out_png.stem + ".tmp.png")
-    sheet.save(tmp)
-    os.replace(tmp, out_png)
+    with atomic_open(out_png, "wb") as fh:
+        sheet.save(fh, format="PNG")
     return out_png
 
 
@@ -118,8 +118,8 @@ def write_demo_report(result: DemoResult, out: Path, cfg: DemoConfig) -> Path:
         "",
     ]
     path = out / "report.md"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines))
-    os.replace(tmp, path)
-    (out / "demo.json").write_text(json.dumps({"steps": result.steps, "metrics": result.metrics}))
+    write_text_atomic(path, "\n".join(lines))
+    write_text_atomic(
+        out / "demo.json", json.dumps({"steps": result.steps, "metrics": result.metrics})
+    )
     return path

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from alpick.errors import AlpickError
+from alpick.fileio import write_text_atomic
 
 if TYPE_CHECKING:
     from alpick.api import Project
@@ -67,7 +68,7 @@ def run_demo(out: Path, config: DemoConfig | None = None, *, log: Log = print) -
     if out.exists() and any(out.iterdir()) and not (out / "demo.json").exists():
         raise AlpickError(f"{out} is not empty and holds no earlier demo; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "demo.json").write_text(json.dumps({"config": asdict(cfg)}) + "\n")
+    write_text_atomic(out / "demo.json", json.dumps({"config": asdict(cfg)}) + "\n")
     result = DemoResult(report=out / "report.md")
     train_cfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, checkpoint_every=0)
 
@@ -202,7 +203,7 @@ def _evaluate(project: Project, tag: str, out: Path) -> dict[str, float]:
     pred = {p.name: d for p, d in zip(paths, preds, strict=True)}
     metrics = coco_metrics(gt, pred, classes.names, per_class=False).metrics
     keep = {k: float(metrics[k]) for k in ("AP", "AP50", "AP75")}
-    cache.write_text(json.dumps(keep))
+    write_text_atomic(cache, json.dumps(keep))
     return keep
 
 

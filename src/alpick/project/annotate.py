@@ -9,12 +9,12 @@ re-running completes it.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from alpick.errors import AlpickError
+from alpick.fileio import atomic_path
 from alpick.store.records import Sample
 
 
@@ -28,12 +28,8 @@ def _place(src: Path, dst: Path) -> None:
         return
     except OSError:
         pass  # another filesystem, or links not supported: copy instead
-    tmp = dst.with_name(f".{dst.name}.{secrets.token_hex(4)}.tmp")
-    try:
+    with atomic_path(dst) as tmp:
         shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def annotate(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
+from alpick.fileio import atomic_open, write_text_atomic
 from alpick.simulate.runner import RoundResult, load_rounds
 
 
@@ -78,12 +78,6 @@ def labels_to_reach(curve: Curve, target: float) -> float | None:
     return None
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_results(rows: Sequence[RoundResult], out_dir: Path) -> tuple[Path, Path]:
     """``results.csv`` (one line per round, metrics as columns) and ``results.json``."""
     metric_names = sorted({k for r in rows for k in r.metrics})
@@ -101,8 +95,8 @@ def write_results(rows: Sequence[RoundResult], out_dir: Path) -> tuple[Path, Pat
                f"{sum(r.seconds.values()):.1f}"]
         )  # fmt: skip
     csv_path, json_path = out_dir / "results.csv", out_dir / "results.json"
-    _atomic_write(csv_path, buf.getvalue())
-    _atomic_write(json_path, json.dumps([asdict(r) for r in rows], indent=1))
+    write_text_atomic(csv_path, buf.getvalue())
+    write_text_atomic(json_path, json.dumps([asdict(r) for r in rows], indent=1))
     return csv_path, json_path
 
 
@@ -131,10 +125,9 @@ def plot_learning_curves(
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    tmp = out_png.with_name(out_png.stem + ".tmp.png")
-    fig.savefig(tmp)
+    with atomic_open(out_png, "wb") as fh:
+        fig.savefig(fh, format="png")
     plt.close(fig)
-    os.replace(tmp, out_png)
     return out_png
 
 
@@ -204,7 +197,7 @@ def write_report(rows: Sequence[RoundResult], out_dir: Path, *, metric: str = "A
     write_results(rows, out_dir)
     plot_learning_curves(rows, out_dir / "learning_curve.png", metric=metric)
     path = out_dir / "report.md"
-    _atomic_write(path, report_markdown(rows, metric=metric, png="learning_curve.png"))
+    write_text_atomic(path, report_markdown(rows, metric=metric, png="learning_curve.png"))
     return path
 
 

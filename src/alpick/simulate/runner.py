@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
+from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Detections
 
 ROUNDS_FILE = "rounds.jsonl"
@@ -191,9 +192,7 @@ def _check_config(out_dir: Path, config: SimulationConfig) -> None:
             raise AlpickError(
                 f"{out_dir} holds a simulation with other settings; use another --out"
             )
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": config.key(), "config": asdict(config)}, indent=2))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps({"key": config.key(), "config": asdict(config)}, indent=2))
 
 
 def _rng(seed: int, *stream: int) -> np.random.Generator:

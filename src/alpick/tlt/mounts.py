@@ -14,13 +14,12 @@ the previous file is copied to ``<file>.bak`` before it is replaced.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from alpick.errors import AlpickError
+from alpick.fileio import atomic_path, write_text_atomic
 
 __all__ = [
     "SPECS_SUBDIR",
@@ -114,17 +113,6 @@ def _merge(data: dict[str, Any], ours: list[dict[str, str]]) -> dict[str, Any]:
     return {**data, "Mounts": merged}
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_mounts(
     project_root: Path, specs_dir: Path, *, tao: bool = False, home: Path | None = None
 ) -> Path:
@@ -154,14 +142,7 @@ def write_mounts(
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     if existing is not None:
-        backup = path.with_name(path.name + ".bak")
-        fd, tmp = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic_path(path.with_name(path.name + ".bak")) as tmp:
             shutil.copy2(path, tmp)
-            os.replace(tmp, backup)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    _atomic_write(path, json.dumps(merged, indent=4) + "\n")
+    write_text_atomic(path, json.dumps(merged, indent=4) + "\n")
     return path

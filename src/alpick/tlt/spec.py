@@ -17,14 +17,13 @@ Paths name fields with dots, optionally indexed among repeated keys::
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from alpick.errors import AlpickError
+from alpick.fileio import write_text_atomic
 
 __all__ = [
     "Block",
@@ -333,13 +332,4 @@ def load_spec(path: Path) -> Spec:
 
 def save_spec(spec: Block, path: Path) -> None:
     """Write a spec atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(format_spec(spec))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(Path(path), format_spec(spec))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from alpick.data.orchard.conditions import CONDITION_NAMES
 from alpick.errors import AlpickError
+from alpick.fileio import write_bytes_atomic
 
 _LABEL_HEIGHT = 22
 
@@ -60,12 +60,9 @@ def contact_sheet(
     buf = io.BytesIO()
     sheet.save(buf, format="PNG", optimize=True)
     out_png = Path(out_png)
-    tmp = out_png.with_name(out_png.name + ".tmp")
     try:
-        tmp.write_bytes(buf.getvalue())
-        os.replace(tmp, out_png)
+        write_bytes_atomic(out_png, buf.getvalue())
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise AlpickError(f"cannot write {out_png}: {exc.strerror or exc}") from None
 
 
