@@ -88,12 +88,6 @@ def integer(value: Any, what: str) -> int:
     return int(value)
 
 
-def corners(xywh: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``(N, 4)`` x, y, w, h to ``(N, 4)`` x0, y0, x1, y1, in float64 (then rounded once)."""
-    xywh = np.asarray(xywh, np.float64).reshape(-1, 4)
-    return np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
-
-
 def box_xywh(value: Any, what: str) -> tuple[float, float, float, float]:
     """A ``[x, y, w, h]`` list with ``w, h >= 0``.
 

@@ -48,8 +48,7 @@ def simulate_project(
     test = folder_split(
         test_images or test_labels.parent / "images", test_labels, classes, metadata=metadata
     )
-    needs = config.initial_method == "coreset" or {"coreset", "coral"} & set(config.strategies)
-    emb = project.embeddings(embeddings)[0] if needs else None
+    emb = project.embeddings(embeddings)[0] if config.needs_embeddings() else None
     rows = run_simulation(
         pool,
         test,

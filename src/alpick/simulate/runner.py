@@ -24,12 +24,10 @@ from numpy.typing import NDArray
 from alpick.errors import AlpickError
 from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Detections
+from alpick.select.presets import METHODS, method_needs
 
 ROUNDS_FILE = "rounds.jsonl"
 CONFIG_FILE = "config.json"
-
-#: Strategies that need the detector's predictions on the pool (the others skip that step).
-_NEEDS_SCORES = {"coral", "uncertainty"}
 
 
 @dataclass(frozen=True)
@@ -127,6 +125,10 @@ class SimulationConfig:
                 f" x {self.budget}) but the pool has only {pool_size}"
             )
 
+    def needs_embeddings(self) -> bool:
+        """Whether the initial method or a strategy reads embeddings."""
+        return any(needs_embeddings(s) for s in (self.initial_method, *self.strategies))
+
     def key(self) -> dict[str, Any]:
         """The settings that must match for a run to resume in the same folder."""
         d = asdict(self)
@@ -136,7 +138,18 @@ class SimulationConfig:
         return d
 
 
-KNOWN_STRATEGIES = ("random", "coreset", "coral", "uncertainty")
+#: The strategies: ``alpick select``'s preset methods, in lower case.
+KNOWN_STRATEGIES = tuple(m.lower() for m in METHODS)
+
+
+def needs_embeddings(strategy: str) -> bool:
+    """Whether a strategy (or initial method) reads embeddings."""
+    return strategy in KNOWN_STRATEGIES and method_needs(strategy).embeddings
+
+
+def needs_scores(strategy: str) -> bool:
+    """Whether a strategy reads scores: the detector's predictions on the pool."""
+    return strategy in KNOWN_STRATEGIES and bool(method_needs(strategy).scores)
 
 
 @dataclass
@@ -207,17 +220,12 @@ def initial_selection(
     if config.initial_method == "coreset":
         if embeddings is None:
             raise AlpickError("initial method coreset needs embeddings")
-        from alpick.select import k_center_greedy
+        from alpick.select import k_center_greedy, l2_normalize
 
         none = np.zeros(pool_size, dtype=bool)
-        normed = _l2_normalize(embeddings)
+        normed = l2_normalize(embeddings)
         return [int(i) for i in k_center_greedy(normed, none, config.initial, rng=rng)]
     return [int(i) for i in rng.choice(pool_size, size=config.initial, replace=False)]
-
-
-def _l2_normalize(x: NDArray[np.float32]) -> NDArray[np.float32]:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def select_next(
@@ -236,7 +244,7 @@ def select_next(
 
     mask = np.zeros(pool_size, dtype=bool)
     mask[list(labelled)] = True
-    if strategy in ("coreset", "coral") and embeddings is None:
+    if needs_embeddings(strategy) and embeddings is None:
         raise AlpickError(f"strategy {strategy} needs embeddings (run `alpick embed`)")
     cfg = preset_config(strategy.upper(), int(mask.sum()) + n_new, score=score_name)
     inputs = SelectionInputs(
@@ -288,10 +296,7 @@ def run_simulation(
     config.validate(len(pool))
     if embeddings is not None and len(embeddings) != len(pool):
         raise AlpickError(f"{len(embeddings)} embedding rows for a pool of {len(pool)} images")
-    needs_embeddings = config.initial_method == "coreset" or any(
-        s in ("coreset", "coral") for s in config.strategies
-    )
-    if needs_embeddings and embeddings is None:
+    if config.needs_embeddings() and embeddings is None:
         raise AlpickError("these strategies need embeddings (run `alpick embed` first)")
     out_dir.mkdir(parents=True, exist_ok=True)
     _check_config(out_dir, config)
@@ -351,7 +356,7 @@ def _run_round(
     picked: list[int] = []
     if rnd < config.rounds:
         scores = None
-        if strategy in _NEEDS_SCORES:
+        if needs_scores(strategy):
             t0 = time.perf_counter()
             stage(strategy, seed, rnd, "predicting on the pool")
             unlabelled = np.setdiff1d(np.arange(len(pool)), labelled)
