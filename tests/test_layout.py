@@ -20,6 +20,7 @@ SRC = Path(alpick.__file__).parent
 LAYERS: dict[str, int] = {
     "errors": 0,
     "fileio": 0,
+    "progress": 0,
     "formats": 1,
     "store": 2,
     "data": 3,
@@ -36,8 +37,8 @@ LAYERS: dict[str, int] = {
     "cli": 8,
 }
 #: What a CLI module may import at run time: the facade, the demo, the error type, itself,
-#: and one data table (the label formats, named in ``alpick init --help``).
-CLI_MAY_IMPORT = {"api", "demo", "errors", "cli", "formats.registry"}
+#: the progress bar, and one data table (the label formats, named in ``alpick init --help``).
+CLI_MAY_IMPORT = {"api", "demo", "errors", "cli", "progress", "formats.registry"}
 
 
 def _modules() -> Iterator[tuple[str, Path]]:

@@ -89,34 +89,20 @@ def _stage_display(config: SimulationConfig) -> Iterator[StageCallback]:
 
     It appears at the first stage, so that errors found before any work print cleanly.
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from alpick.progress import progress_bar
 
     total = len(config.strategies) * len(config.seeds) * (config.rounds + 1)
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} rounds"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    task = bar.add_task("starting", total=total)
     seen: set[tuple[str, int, int]] = set()
+    bar = progress_bar(total, "starting", unit=None, show_after_s=0.0, transient=True, console=err)
+    with bar as advance:
 
-    def stage(strategy: str, seed: int, rnd: int, what: str) -> None:
-        if not seen:
-            bar.start()
-        if (strategy, seed, rnd) not in seen:
-            if seen:
-                bar.advance(task)
+        def stage(strategy: str, seed: int, rnd: int, what: str) -> None:
+            done = 1 if seen and (strategy, seed, rnd) not in seen else 0  # the previous round
             seen.add((strategy, seed, rnd))
-        bar.update(task, description=f"{strategy} seed {seed} round {rnd}/{config.rounds}: {what}")
+            where = f"{strategy} seed {seed} round {rnd}/{config.rounds}"
+            advance(done, description=f"{where}: {what}")
 
-    try:
         yield stage
-    finally:
-        if seen:
-            bar.stop()
 
 
 def report(

@@ -21,9 +21,9 @@ import numpy as np
 
 from alpick.embed.decode import ImageDecodeError, load_rgb
 from alpick.embed.pipeline import default_num_workers, loader_batches, resolve_device
-from alpick.embed.progress import rate_progress
 from alpick.embed.weights import state_dict_sha256
 from alpick.errors import AlpickError
+from alpick.progress import progress_bar
 
 if TYPE_CHECKING:
     import torch
@@ -145,7 +145,7 @@ def finetune_simclr(
         params = list(model.parameters()) + list(head.parameters())
         optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
         advance = stack.enter_context(
-            rate_progress(epochs * steps_images, "SimCLR fine-tuning", enabled=progress)
+            progress_bar(epochs * steps_images, "SimCLR fine-tuning", enabled=progress)
         )
         used = 0
         for epoch in range(epochs):

@@ -25,7 +25,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,6 +35,7 @@ from alpick.data.orchard.png import write_png
 from alpick.data.orchard.scene import MIN_SIDE, Frame, mask_boxes, render_sequence
 from alpick.data.orchard.sheet import contact_sheet, orchard_contact_sheet
 from alpick.errors import AlpickError
+from alpick.progress import Advance, progress_bar
 
 __all__ = [
     "CONDITIONS",
@@ -96,34 +96,6 @@ class OrchardReport:
         return "; ".join([head, *parts])
 
 
-class _LazyProgress:
-    """A rich progress bar on stderr that appears only once the work has taken two seconds."""
-
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled, self.total, self.done = enabled, total, 0
-        self.started = time.monotonic()
-        self.bar: Any = None
-        self.task: Any = None
-
-    def advance(self, n: int) -> None:
-        self.done += n
-        if not self.enabled:
-            return
-        if self.bar is None and time.monotonic() - self.started > 2.0:
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("generating orchard", total=self.total)
-        if self.bar is not None:
-            self.bar.update(self.task, completed=self.done)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def _mask_pixels(mask: NDArray[np.uint16]) -> NDArray[np.uint8] | NDArray[np.uint16]:
     """8-bit ("L") when every id fits, else 16-bit ("I;16")."""
     if int(mask.max(initial=0)) <= 255:
@@ -175,7 +147,7 @@ def _finish(tmp: Path, out: Path) -> None:
 
 
 def _write_frames(
-    tmp: Path, plan: OrchardPlan, size: tuple[int, int], bar: _LazyProgress
+    tmp: Path, plan: OrchardPlan, size: tuple[int, int], advance: Advance
 ) -> Iterator[tuple[FramePlan, Frame]]:
     """Render every sequence and write its frames' PNGs; yields each frame with its plan."""
     plans = {(fp.split, fp.index): fp for fp in plan.frames}
@@ -186,11 +158,52 @@ def _write_frames(
             write_png(tmp / fp.split / "images" / fp.image, frame.image)
             write_png(tmp / fp.split / "masks" / fp.image, _mask_pixels(frame.mask))
             yield fp, frame
-        bar.advance(len(frames))
+        advance(len(frames))
 
 
 def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _write_dataset(
+    tmp: Path, plan: OrchardPlan, size: tuple[int, int], advance: Advance
+) -> tuple[list[dict[str, object]], dict[str, int], dict[str, int]]:
+    """Write every split's images, masks and ``boxes.json``, and ``metadata.csv``, into ``tmp``.
+
+    Returns:
+        The metadata rows, and the apples and the empty images per split.
+    """
+    rows: list[dict[str, object]] = []
+    boxes: dict[str, list[str]] = {s: [] for s in SPLITS}
+    apples = dict.fromkeys(SPLITS, 0)
+    empty = dict.fromkeys(SPLITS, 0)
+    for split in SPLITS:
+        (tmp / split / "images").mkdir(parents=True)
+        (tmp / split / "masks").mkdir()
+    for fp, frame in _write_frames(tmp, plan, size, advance):
+        split, name = fp.split, fp.image
+        count = len(frame.ids)
+        apples[split] += count
+        empty[split] += count == 0
+        rows.append(
+            {
+                "split": split,
+                "image": name,
+                "condition": fp.condition,
+                "sequence": fp.sequence,
+                "frame": fp.frame,
+                "apple_count": count,
+            }
+        )
+        record = np.concatenate([frame.ids[:, None], frame.boxes], axis=1).tolist()
+        boxes[split].append(f"  {json.dumps(name)}: {json.dumps(record)}")
+    for split in SPLITS:
+        _write_text(tmp / split / "boxes.json", "{\n" + ",\n".join(boxes[split]) + "\n}\n")
+    with (tmp / "metadata.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=METADATA_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows, apples, empty
 
 
 def generate_orchard(
@@ -228,38 +241,10 @@ def generate_orchard(
     started = time.monotonic()
     plan = plan_orchard(n_train, n_test, seed)
     tmp = _prepare(out.absolute(), overwrite)
-    bar = _LazyProgress(progress, n_train + n_test)
-    rows: list[dict[str, object]] = []
-    boxes: dict[str, list[str]] = {s: [] for s in SPLITS}
-    apples = dict.fromkeys(SPLITS, 0)
-    empty = dict.fromkeys(SPLITS, 0)
+    bar = progress_bar(n_train + n_test, "generating orchard", enabled=progress, transient=True)
     try:
-        for split in SPLITS:
-            (tmp / split / "images").mkdir(parents=True)
-            (tmp / split / "masks").mkdir()
-        for fp, frame in _write_frames(tmp, plan, size, bar):
-            split, name = fp.split, fp.image
-            count = len(frame.ids)
-            apples[split] += count
-            empty[split] += count == 0
-            rows.append(
-                {
-                    "split": split,
-                    "image": name,
-                    "condition": fp.condition,
-                    "sequence": fp.sequence,
-                    "frame": fp.frame,
-                    "apple_count": count,
-                }
-            )
-            record = np.concatenate([frame.ids[:, None], frame.boxes], axis=1).tolist()
-            boxes[split].append(f"  {json.dumps(name)}: {json.dumps(record)}")
-        for split in SPLITS:
-            _write_text(tmp / split / "boxes.json", "{\n" + ",\n".join(boxes[split]) + "\n}\n")
-        with (tmp / "metadata.csv").open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=METADATA_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
+        with bar as advance:
+            rows, apples, empty = _write_dataset(tmp, plan, size, advance)
         _finish(tmp, out.absolute())
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -267,8 +252,6 @@ def generate_orchard(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    finally:
-        bar.close()
     conditions = {s: dict.fromkeys(CONDITION_NAMES, 0) for s in SPLITS}
     for row in rows:
         conditions[str(row["split"])][str(row["condition"])] += 1

@@ -4,7 +4,7 @@ import io
 
 from rich.console import Console
 
-from alpick.embed.progress import rate_progress
+from alpick.progress import progress_bar
 
 
 def _console(buffer: io.StringIO) -> Console:
@@ -13,7 +13,7 @@ def _console(buffer: io.StringIO) -> Console:
 
 def test_bar_shows_rate_after_the_delay() -> None:
     buffer = io.StringIO()
-    with rate_progress(10, "embedding", show_after_s=0.0, console=_console(buffer)) as advance:
+    with progress_bar(10, "embedding", show_after_s=0.0, console=_console(buffer)) as advance:
         advance(4)
         advance(6)
     text = buffer.getvalue()
@@ -23,6 +23,6 @@ def test_bar_shows_rate_after_the_delay() -> None:
 def test_short_or_disabled_runs_print_nothing() -> None:
     for kwargs in ({"show_after_s": 60.0}, {"enabled": False, "show_after_s": 0.0}):
         buffer = io.StringIO()
-        with rate_progress(3, "x", console=_console(buffer), **kwargs) as advance:  # type: ignore[arg-type]
+        with progress_bar(3, "x", console=_console(buffer), **kwargs) as advance:  # type: ignore[arg-type]
             advance(3)
         assert buffer.getvalue() == ""
