@@ -9,6 +9,8 @@ nothing is stored. Everything is vectorised over the whole folder (bulk reader, 
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,18 +168,12 @@ def score_prediction_set(
     return scores, record
 
 
-def _quote(name: str) -> str:
-    if any(c in name for c in ',"\r\n'):
-        return '"' + name.replace('"', '""') + '"'
-    return name
-
-
 def format_scores_csv(samples: Sequence[str], scores: Mapping[str, NDArray[np.floating]]) -> str:
     """CSV text: header ``sample,<score>,...``, then one row per sample.
 
     Values are written as Python's shortest exact ``repr`` of the float64 (``0.9``,
-    ``0.30000000000000004``), so reading them back gives the very same numbers. Built in
-    one pass over the rows with one ``%`` format each (100,000 rows x 7 scores: about 0.2 s).
+    ``0.30000000000000004``), so reading them back gives the very same numbers; names with a
+    comma, a quote or a line break are quoted (the ``csv`` module's minimal quoting).
 
     Raises:
         AlpickError: If a score array's length differs from the number of samples.
@@ -187,11 +183,11 @@ def format_scores_csv(samples: Sequence[str], scores: Mapping[str, NDArray[np.fl
     for key, col in zip(keys, columns, strict=True):
         if len(col) != len(samples):
             raise AlpickError(f"score {key!r} has {len(col)} values for {len(samples)} samples")
-    header = ",".join(["sample", *(_quote(k) for k in keys)])
-    line = ",".join(["%s"] + ["%r"] * len(keys))
-    names = [_quote(str(s)) for s in samples]
-    body = "\n".join(line % row for row in zip(names, *columns, strict=True))
-    return header + "\n" + body + ("\n" if body else "")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["sample", *keys])
+    writer.writerows(zip([str(s) for s in samples], *columns, strict=True))
+    return buf.getvalue()
 
 
 def write_scores_csv(
