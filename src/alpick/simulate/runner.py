@@ -301,7 +301,8 @@ def run_simulation(
     out_dir.mkdir(parents=True, exist_ok=True)
     _check_config(out_dir, config)
     rows = load_rounds(out_dir)
-    stage = on_stage or (lambda *_: None)
+    run = _Run(pool, test, classes, detector, config, out_dir, evaluator, embeddings,
+               on_stage or (lambda *_: None))  # fmt: skip
     for strategy in config.strategies:
         for seed in config.seeds:
             done = [r for r in rows if r.strategy == strategy and r.seed == seed]
@@ -312,67 +313,62 @@ def run_simulation(
                 start = 0
                 labelled = initial_selection(config, len(pool), embeddings, seed)
             for rnd in range(start, config.rounds + 1):
-                row = _run_round(
-                    pool, test, classes, detector, config, out_dir, strategy, seed, rnd,
-                    labelled, embeddings, evaluator, stage,
-                )  # fmt: skip
+                row = _run_round(run, strategy, seed, rnd, labelled)
                 _append_round(out_dir, row)
                 rows.append(row)
                 labelled = row.labelled + row.picked
     return rows
 
 
-def _run_round(
-    pool: ImageSet,
-    test: ImageSet,
-    classes: Sequence[str],
-    detector: DetectorAdapter,
-    config: SimulationConfig,
-    out_dir: Path,
-    strategy: str,
-    seed: int,
-    rnd: int,
-    labelled: list[int],
-    embeddings: NDArray[np.float32] | None,
-    evaluator: Evaluator,
-    stage: StageCallback,
-) -> RoundResult:
+@dataclass(frozen=True)
+class _Run:
+    """What every round of one simulation shares."""
+
+    pool: ImageSet
+    test: ImageSet
+    classes: Sequence[str]
+    detector: DetectorAdapter
+    config: SimulationConfig
+    out_dir: Path
+    evaluator: Evaluator
+    embeddings: NDArray[np.float32] | None
+    stage: StageCallback
+
+
+def _run_round(run: _Run, strategy: str, seed: int, rnd: int, labelled: list[int]) -> RoundResult:
+    """Train on ``labelled``, evaluate on the test split, and (but in the last round) pick."""
+    pool, config = run.pool, run.config
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
-    stage(strategy, seed, rnd, "training")
-    work = out_dir / "work" / f"{strategy}-seed{seed}-round{rnd}"
-    model = detector.train(
+    run.stage(strategy, seed, rnd, "training")
+    work = run.out_dir / "work" / f"{strategy}-seed{seed}-round{rnd}"
+    model = run.detector.train(
         [pool.paths[i] for i in labelled],
         [pool.labels[i] for i in labelled],
-        classes,
+        run.classes,
         work,
         seed=seed * 1000 + rnd,
     )
     seconds["train"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    stage(strategy, seed, rnd, "evaluating")
-    metrics = evaluator(test, detector.predict(model, test.paths), classes)
+    run.stage(strategy, seed, rnd, "evaluating")
+    metrics = run.evaluator(run.test, run.detector.predict(model, run.test.paths), run.classes)
     seconds["evaluate"] = time.perf_counter() - t0
     picked: list[int] = []
     if rnd < config.rounds:
         scores = None
         if needs_scores(strategy):
             t0 = time.perf_counter()
-            stage(strategy, seed, rnd, "predicting on the pool")
-            unlabelled = np.setdiff1d(np.arange(len(pool)), labelled)
-            preds = detector.predict(model, [pool.paths[i] for i in unlabelled])
-            full: list[Detections] = [Detections.empty(with_confidence=True)] * len(pool)
-            for i, det in zip(unlabelled, preds, strict=True):
-                full[int(i)] = det
-            scores = _pool_scores(full, config.score, config.min_confidence)
+            run.stage(strategy, seed, rnd, "predicting on the pool")
+            scores = _unlabelled_scores(run, model, labelled)
             seconds["predict_pool"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        stage(strategy, seed, rnd, "selecting")
+        run.stage(strategy, seed, rnd, "selecting")
         picked = select_next(
             strategy,
             labelled,
             config.budget,
-            embeddings=embeddings,
+            embeddings=run.embeddings,
             scores=scores,
             score_name=config.score,
             rng=_rng(seed, rnd + 1),
@@ -392,3 +388,14 @@ def _run_round(
         picked_sequences=sequences,
         seconds=seconds,
     )
+
+
+def _unlabelled_scores(run: _Run, model: Any, labelled: list[int]) -> NDArray[np.float64]:
+    """The score of every pool image from ``model``'s predictions (labelled ones: no boxes)."""
+    pool = run.pool
+    unlabelled = np.setdiff1d(np.arange(len(pool)), labelled)
+    preds = run.detector.predict(model, [pool.paths[i] for i in unlabelled])
+    full: list[Detections] = [Detections.empty(with_confidence=True)] * len(pool)
+    for i, det in zip(unlabelled, preds, strict=True):
+        full[int(i)] = det
+    return _pool_scores(full, run.config.score, run.config.min_confidence)
