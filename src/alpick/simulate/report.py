@@ -137,6 +137,67 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+def _curve_table(cs: Sequence[Curve], n_seeds: int) -> list[str]:
+    """Mean (± std over seeds) per labelled count, and the area under each curve."""
+    counts = sorted({int(n) for c in cs for n in c.n_labelled})
+    lines = ["| strategy | " + " | ".join(str(n) for n in counts) + " | AUC |"]
+    lines.append("|---" * (len(counts) + 2) + "|")
+    for c in cs:
+        by_n = dict(zip(c.n_labelled.tolist(), zip(c.mean, c.std, strict=True), strict=True))
+        cells = []
+        for n in counts:
+            if n in by_n:
+                m, s = by_n[n]
+                cells.append(f"{_fmt(m)} ± {_fmt(s, 3)}" if n_seeds > 1 else _fmt(m))
+            else:
+                cells.append("")
+        lines.append(f"| {c.strategy} | " + " | ".join(cells) + f" | {_fmt(area_under_curve(c))} |")
+    lines.append("")
+    return lines
+
+
+def _savings_table(cs: Sequence[Curve], metric: str) -> list[str]:
+    """Labels each strategy needs to reach RANDOM's final value (empty without RANDOM)."""
+    random = next((c for c in cs if c.strategy == "random"), None)
+    if random is None or not len(random.mean):
+        return []
+    target = float(random.mean[-1])
+    final_n = int(random.n_labelled[-1])
+    lines = [
+        f"Labels needed to reach RANDOM's final {metric} ({_fmt(target)} at {final_n} "
+        "labelled images):",
+        "",
+        "| strategy | labels needed | saving vs RANDOM |",
+        "|---|---|---|",
+    ]
+    for c in cs:
+        need = labels_to_reach(c, target)
+        if need is None:
+            lines.append(f"| {c.strategy} | not reached | - |")
+        else:
+            lines.append(f"| {c.strategy} | {need:.0f} | {100 * (1 - need / final_n):.0f}% |")
+    lines.append("")
+    return lines
+
+
+def _conditions_picked(rows: Sequence[RoundResult]) -> list[str]:
+    """Per strategy, the conditions of the images it picked (empty without metadata)."""
+    if not any(r.picked_conditions for r in rows):
+        return []
+    lines = ["Conditions of the images each strategy picked (all rounds, all seeds):", ""]
+    for strategy in dict.fromkeys(r.strategy for r in rows):
+        total: dict[str, int] = {}
+        for r in rows:
+            if r.strategy == strategy:
+                for k, v in r.picked_conditions.items():
+                    total[k] = total.get(k, 0) + v
+        if total:
+            parts = ", ".join(f"{k} {v}" for k, v in sorted(total.items()))
+            lines.append(f"- {strategy}: {parts}")
+    lines.append("")
+    return lines
+
+
 def report_markdown(rows: Sequence[RoundResult], *, metric: str = "AP50", png: str = "") -> str:
     """The simulation report: per-round table, area under each curve, labels to reach RANDOM."""
     cs = curves(rows, metric)
@@ -145,50 +206,9 @@ def report_markdown(rows: Sequence[RoundResult], *, metric: str = "AP50", png: s
         lines += [f"![learning curves]({png})", ""]
     seeds = sorted({r.seed for r in rows})
     lines += [f"Seeds: {', '.join(map(str, seeds))}. Metric: {metric} on the test split.", ""]
-    counts = sorted({int(n) for c in cs for n in c.n_labelled})
-    lines.append("| strategy | " + " | ".join(str(n) for n in counts) + " | AUC |")
-    lines.append("|---" * (len(counts) + 2) + "|")
-    for c in cs:
-        by_n = dict(zip(c.n_labelled.tolist(), zip(c.mean, c.std, strict=True), strict=True))
-        cells = []
-        for n in counts:
-            if n in by_n:
-                m, s = by_n[n]
-                cells.append(f"{_fmt(m)} ± {_fmt(s, 3)}" if len(seeds) > 1 else _fmt(m))
-            else:
-                cells.append("")
-        lines.append(f"| {c.strategy} | " + " | ".join(cells) + f" | {_fmt(area_under_curve(c))} |")
-    lines.append("")
-    random = next((c for c in cs if c.strategy == "random"), None)
-    if random is not None and len(random.mean):
-        target = float(random.mean[-1])
-        final_n = int(random.n_labelled[-1])
-        lines += [
-            f"Labels needed to reach RANDOM's final {metric} ({_fmt(target)} at {final_n} "
-            "labelled images):",
-            "",
-            "| strategy | labels needed | saving vs RANDOM |",
-            "|---|---|---|",
-        ]
-        for c in cs:
-            need = labels_to_reach(c, target)
-            if need is None:
-                lines.append(f"| {c.strategy} | not reached | - |")
-            else:
-                lines.append(f"| {c.strategy} | {need:.0f} | {100 * (1 - need / final_n):.0f}% |")
-        lines.append("")
-    if any(r.picked_conditions for r in rows):
-        lines += ["Conditions of the images each strategy picked (all rounds, all seeds):", ""]
-        for strategy in dict.fromkeys(r.strategy for r in rows):
-            total: dict[str, int] = {}
-            for r in rows:
-                if r.strategy == strategy:
-                    for k, v in r.picked_conditions.items():
-                        total[k] = total.get(k, 0) + v
-            if total:
-                parts = ", ".join(f"{k} {v}" for k, v in sorted(total.items()))
-                lines.append(f"- {strategy}: {parts}")
-        lines.append("")
+    lines += _curve_table(cs, len(seeds))
+    lines += _savings_table(cs, metric)
+    lines += _conditions_picked(rows)
     return "\n".join(lines)
 
 
