@@ -20,6 +20,7 @@ SRC = Path(alpick.__file__).parent
 LAYERS: dict[str, int] = {
     "errors": 0,
     "fileio": 0,
+    "lazy": 0,
     "progress": 0,
     "formats": 1,
     "store": 2,

@@ -19,12 +19,12 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alpick.formats.labels_dir import YOLO_NAME_FILES
+from alpick.lazy import lazy_exports
 from alpick.store.labels_io import label_suffix
 from alpick.store.project import ProjectStore, find_project_root
 from alpick.store.records import EmbeddingSet, PredictionSet, Tag
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from alpick.select import SelectionConfig
     from alpick.select.presets import METHODS
     from alpick.simulate.report import merge_simulations
-    from alpick.simulate.runner import RoundResult, SimulationConfig, StageCallback
+    from alpick.simulate.runner import RoundResult, SimulationConfig
     from alpick.tlt.commands import check_runnable, format_command, run_commands
     from alpick.tlt.workspace import SpecSettings, TltWorkspace
     from alpick.tlt.yolo_v4 import BoxSet, kitti_boxes, spec_summary
@@ -99,10 +99,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'alpick.api' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 class Project(ProjectStore):
@@ -442,35 +439,17 @@ class Project(ProjectStore):
     # --- simulation and TLT --------------------------------------------------------------------
 
     def simulate(
-        self,
-        config: SimulationConfig,
-        train: TrainConfig,
-        *,
-        out_dir: Path,
-        test_labels: Path,
-        test_images: Path | None = None,
-        metadata: Path | None = None,
-        embeddings: str | None = None,
-        on_stage: StageCallback | None = None,
+        self, config: SimulationConfig, train: TrainConfig, **options: Any
     ) -> tuple[list[RoundResult], Path]:
-        """Run (or resume) a simulation on the project's labelled pool; write the report.
+        """Run (or resume) a simulation on the project's labelled pool and write its report
+        (``alpick simulate``); returns every round and the report's path.
 
-        See :func:`alpick.simulate.on_project.simulate_project`; returns every round and the
-        report's path.
+        Options (``out_dir`` and ``test_labels`` required) as
+        :func:`alpick.simulate.on_project.simulate_project`.
         """
         from alpick.simulate.on_project import simulate_project
 
-        return simulate_project(
-            self,
-            config,
-            train,
-            out_dir=out_dir,
-            test_labels=test_labels,
-            test_images=test_images,
-            metadata=metadata,
-            embeddings=embeddings,
-            on_stage=on_stage,
-        )
+        return simulate_project(self, config, train, **options)
 
     def tlt_boxes(self, tag: str | None = None) -> BoxSet:
         """The labelled boxes of ``tag`` (``None``: every sample) for a TLT/TAO YOLOv4 spec."""

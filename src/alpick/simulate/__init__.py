@@ -11,8 +11,9 @@ The names below are imported on first use (PEP 562).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from alpick.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from alpick.simulate.adapters import BuiltinDetector, coco_evaluator
@@ -56,7 +57,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"alpick.simulate.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'alpick.simulate' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, {name: f".{module}" for name, module in _WHERE.items()})

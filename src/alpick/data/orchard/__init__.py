@@ -5,19 +5,17 @@
 draws contact sheets. The public names are re-exported here (see ``docs/orchard.md``).
 """
 
+from alpick.data.orchard.conditions import CONDITION_NAMES, CONDITIONS
 from alpick.data.orchard.generate import (
-    CONDITION_NAMES,
-    CONDITIONS,
     DEFAULT_SIZE,
     METADATA_COLUMNS,
     OrchardReport,
-    contact_sheet,
     generate_orchard,
-    mask_boxes,
-    orchard_contact_sheet,
-    plan_orchard,
     read_boxes,
 )
+from alpick.data.orchard.plan import plan_orchard
+from alpick.data.orchard.scene import mask_boxes
+from alpick.data.orchard.sheet import contact_sheet, orchard_contact_sheet
 
 __all__ = [
     "CONDITIONS",

@@ -29,27 +29,12 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from alpick.data.orchard.conditions import CONDITION_NAMES, CONDITIONS
+from alpick.data.orchard.conditions import CONDITION_NAMES
 from alpick.data.orchard.plan import SPLITS, FramePlan, OrchardPlan, plan_orchard
 from alpick.data.orchard.png import write_png
-from alpick.data.orchard.scene import MIN_SIDE, Frame, mask_boxes, render_sequence
-from alpick.data.orchard.sheet import contact_sheet, orchard_contact_sheet
+from alpick.data.orchard.scene import MIN_SIDE, Frame, render_sequence
 from alpick.errors import AlpickError
 from alpick.progress import Advance, progress_bar
-
-__all__ = [
-    "CONDITIONS",
-    "CONDITION_NAMES",
-    "DEFAULT_SIZE",
-    "METADATA_COLUMNS",
-    "OrchardReport",
-    "contact_sheet",
-    "generate_orchard",
-    "mask_boxes",
-    "orchard_contact_sheet",
-    "plan_orchard",
-    "read_boxes",
-]
 
 DEFAULT_SIZE = (256, 448)
 """Default frame size, (width, height): MinneApple's 720x1280 portrait, scaled down."""
