@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from alpick.errors import AlpickError
+
 
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
@@ -73,3 +75,17 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` as UTF-8 (``\\n`` line endings) to ``path`` atomically."""
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def read_text(path: Path) -> str:
+    """The text of ``path`` (UTF-8, a byte-order mark dropped).
+
+    Raises:
+        AlpickError: If the file is missing or cannot be read, naming it.
+    """
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise AlpickError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AlpickError(f"{path}: cannot read: {exc}") from None
