@@ -16,26 +16,26 @@ import alpick
 SRC = Path(alpick.__file__).parent
 
 #: Each top-level module or package of ``alpick``, by layer; a module may import only from its
-#: own package or a lower layer. Within layer 4, ``simulate`` builds on ``project``.
+#: own package or a lower layer (``simulate`` builds on ``project``).
 LAYERS: dict[str, int] = {
     "errors": 0,
-    "fileio": 0,
-    "lazy": 0,
-    "progress": 0,
-    "formats": 1,
-    "store": 2,
-    "data": 3,
-    "detector": 3,
-    "embed": 3,
-    "evaluate": 3,
-    "scores": 3,
-    "select": 3,
-    "project": 4,
-    "tlt": 4,
-    "simulate": 5,
-    "api": 6,
-    "demo": 7,
-    "cli": 8,
+    "fileio": 1,
+    "lazy": 1,
+    "progress": 1,
+    "formats": 2,
+    "store": 3,
+    "data": 4,
+    "detector": 4,
+    "embed": 4,
+    "evaluate": 4,
+    "scores": 4,
+    "select": 4,
+    "project": 5,
+    "tlt": 5,
+    "simulate": 6,
+    "api": 7,
+    "demo": 8,
+    "cli": 9,
 }
 #: What a CLI module may import at run time: the facade, the demo, the error type, itself,
 #: the progress bar, and one data table (the label formats, named in ``alpick init --help``).
