@@ -1,5 +1,5 @@
-"""Selection and scoring in a project: loop/selection.py, loop/selection_inputs.py,
-loop/scoring.py and the ``Project`` methods on top of them."""
+"""Selection and scoring in a project: project/select.py, project/select_inputs.py,
+project/scores.py and the ``Project`` methods on top of them."""
 
 from __future__ import annotations
 
