@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from alpick.cli.common import err, open_project, out, state
+from alpick.cli.common import err, open_project, out, parse_wxh, state
 from alpick.errors import AlpickError
 
 
@@ -15,7 +15,7 @@ def _default(name: str) -> str:
     """A TrainConfig field's default as help text reads it (the one source of the defaults)."""
     from dataclasses import fields
 
-    from alpick.detector.config import TrainConfig
+    from alpick.api import TrainConfig
 
     value = {f.name: f.default for f in fields(TrainConfig)}[name]
     return "fitted to the data" if value is None else str(value)
@@ -68,12 +68,6 @@ def train(
     Settings not given are fitted to the data (input size, anchors, schedule) or take the
     defaults shown; what was chosen, and why, is printed before training starts.
     """
-    from dataclasses import replace
-
-    from alpick.detector.config import TrainConfig, parse_size
-    from alpick.detector.train import init_config, resume_config
-    from alpick.loop.training import train_tag
-
     given = {
         "epochs": epochs,
         "steps": steps,
@@ -87,26 +81,17 @@ def train(
         "checkpoint_every": checkpoint_every,
         "freeze": freeze,
         "feature_cache": feature_cache,
-        "input_size": parse_size(input_size) if input_size else None,
+        "input_size": parse_wxh(input_size, option="--input-size") if input_size else None,
     }
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    if resume and init:
-        raise AlpickError("give --resume or --init, not both")
-    if resume:
-        config = resume_config(resume, **overrides)
-    elif init:
-        config = init_config(init, **overrides)
-    else:
-        config = replace(TrainConfig(), **overrides)
     with open_project() as project:
-        result = train_tag(
-            project,
+        result = project.train(
             tag,
-            config,
             out=out_dir,
             resume=resume,
             init=init,
             log=lambda line: err.print(line, markup=False),
+            **overrides,
         )
     last = result.history[-1] if result.history else {}
     loss = f", final loss {last['loss']:.3f}" if "loss" in last else ""
@@ -125,7 +110,7 @@ def predict(
     batch_size: int = typer.Option(8, help="Images per forward pass."),
 ) -> None:
     """Predict with a trained run: KITTI files with confidence (TLT inference's format)."""
-    from alpick.loop.training import predict_to_folder
+    from alpick.api import predict_to_folder
 
     if not 0 <= confidence_threshold < 1 or top_k < 1 or batch_size < 1:
         raise AlpickError("need 0 <= --confidence-threshold < 1, --top-k >= 1, --batch-size >= 1")
@@ -159,11 +144,9 @@ def predict(
 
 
 def _project_exists() -> bool:
-    try:
-        open_project().close()
-    except AlpickError:
-        return False
-    return True
+    from alpick.api import find_project_root
+
+    return find_project_root(state.project_dir) is not None
 
 
 def register(app: typer.Typer) -> None:

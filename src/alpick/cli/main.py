@@ -10,14 +10,15 @@ import typer
 from alpick import __version__
 from alpick.cli import (
     cmd_convert,
-    cmd_detector,
+    cmd_demo,
     cmd_embed,
+    cmd_evaluate,
     cmd_generate,
-    cmd_loop,
     cmd_predictions,
     cmd_project,
     cmd_scores,
     cmd_select,
+    cmd_simulate,
     cmd_tag,
     cmd_tlt,
     cmd_train,
@@ -63,8 +64,9 @@ for _module in (
     cmd_scores,
     cmd_select,
     cmd_train,
-    cmd_detector,
-    cmd_loop,
+    cmd_evaluate,
+    cmd_simulate,
+    cmd_demo,
     cmd_tlt,
 ):
     _module.register(app)
