@@ -19,6 +19,7 @@ SRC = Path(alpick.__file__).parent
 #: own package or a lower layer (``simulate`` builds on ``project``).
 LAYERS: dict[str, int] = {
     "errors": 0,
+    "device": 1,
     "fileio": 1,
     "lazy": 1,
     "progress": 1,

@@ -7,20 +7,14 @@ from alpick.detector.config import (
     TrainConfig,
     model_config_from_dict,
     model_config_to_dict,
-    parse_size,
 )
 from alpick.errors import AlpickError
 
 
-def test_parse_size() -> None:
-    assert parse_size("256x448") == (256, 448)
-    assert parse_size(" 512X320 ") == (512, 320)
-
-
-@pytest.mark.parametrize("text", ["256", "256x", "axb", "250x448", "32x64", "-64x64"])
-def test_parse_size_rejects(text: str) -> None:
-    with pytest.raises(AlpickError):
-        parse_size(text)
+@pytest.mark.parametrize("size", [(250, 448), (32, 64), (64, 100)])
+def test_input_size_must_be_multiples_of_32(size: tuple[int, int]) -> None:
+    with pytest.raises(AlpickError, match="multiples of 32"):
+        ModelConfig(input_size=size)
 
 
 def test_train_config_round_trip() -> None:

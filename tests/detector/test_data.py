@@ -45,7 +45,8 @@ def test_mixed_sizes_and_modes_become_one_input_size(tmp_path: Path) -> None:
     images, targets = collate([ds[i] for i in range(4)])
     assert all(im.shape == (3, 96, 64) and im.dtype == torch.float32 for im in images)
     assert all(float(im.min()) >= 0 and float(im.max()) <= 1 for im in images)
-    assert float(images[3].max()) == pytest.approx(1.0)  # 16-bit scaled, not clipped to black
+    # 16-bit scaled by 255/65535 like the embedder (the one image loader), not clipped to black
+    assert float(images[3].max()) == pytest.approx(round(40000 * 255 / 65535) / 255)
     torch.testing.assert_close(targets[0]["boxes"], torch.tensor([[0.32, 0.96, 6.4, 19.2]]))
 
 

@@ -18,7 +18,6 @@ _WHERE = {
     "load_checkpoint": "checkpoint",
     "ModelConfig": "config",
     "TrainConfig": "config",
-    "parse_size": "config",
     "FeatureCache": "features",
     "build_detector": "model",
     "LoadedDetector": "predict",

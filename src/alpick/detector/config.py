@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from alpick.errors import AlpickError
 
 ARCHS = ("fcos", "retinanet")
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """``"256x448"`` → ``(256, 448)`` as (width, height).
-
-    Raises:
-        AlpickError: If the text is not ``WxH`` with both sides multiples of 32, at least 64.
-    """
-    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
-    if not match:
-        raise AlpickError(f"input size must look like WxH (e.g. 256x448), got {text!r}")
-    size = (int(match.group(1)), int(match.group(2)))
-    check_size(size)
-    return size
 
 
 def check_size(size: tuple[int, int]) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 from torchvision import tv_tensors
@@ -22,28 +22,24 @@ from torchvision.transforms import v2
 
 from alpick.errors import AlpickError
 from alpick.formats.detections import Detections
+from alpick.formats.images import ImageDecodeError
+from alpick.formats.images import load_rgb as decode_rgb
 
 Target = dict[str, Tensor]
 Batch = tuple[list[Tensor], list[Target]]
 
 
 def load_rgb(path: Path) -> Image.Image:
-    """Open an image as 8-bit RGB (grayscale, RGBA, palette and 16-bit images converted).
+    """Open an image as 8-bit RGB through the one image loader (:mod:`alpick.formats.images`).
 
     Raises:
         AlpickError: If the file is missing or not a readable image.
     """
     try:
-        with Image.open(path) as img:
-            img.load()
-            if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-                arr = np.asarray(img, dtype=np.float32)
-                top = float(arr.max()) or 1.0
-                return Image.fromarray((arr / top * 255).astype(np.uint8)).convert("RGB")
-            return img.convert("RGB")
-    except FileNotFoundError:
-        raise AlpickError(f"image not found: {path}") from None
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        return decode_rgb(Path(path))
+    except ImageDecodeError as exc:
+        if not Path(path).exists():
+            raise AlpickError(f"image not found: {path}") from None
         raise AlpickError(f"cannot read image {path}: {exc}") from None
 
 

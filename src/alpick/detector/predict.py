@@ -18,9 +18,10 @@ from alpick.detector.config import ModelConfig
 from alpick.detector.data import load_rgb, resize_image
 from alpick.detector.features import FeatureCache, prefix_fingerprint, stack_entries
 from alpick.detector.model import build_detector, forward_cached
-from alpick.detector.train import resolve_device
+from alpick.device import resolve_device
 from alpick.errors import AlpickError
 from alpick.formats.detections import Detections
+from alpick.progress import progress_bar
 
 
 @dataclass
@@ -112,7 +113,7 @@ def predict_images(
         top_k: Keep at most this many boxes per image after NMS.
         batch_size: Images per forward pass.
         num_workers: DataLoader workers decoding images.
-        progress: Show a rich progress bar.
+        progress: Show a progress bar (on standard error).
         cache: Start from the frozen stages' outputs kept there (computed and kept for images
             not in it yet); the detections are the same as without it.
 
@@ -134,15 +135,11 @@ def predict_images(
     model.detections_per_img = top_k
     model.topk_candidates = max(1000, top_k)
     size = detector.config.input_size
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     results: list[Detections] = []
-    bar = Progress(TextColumn("predict"), BarColumn(), MofNCompleteColumn(), disable=not progress)
-    with bar:
-        task = bar.add_task("predict", total=len(paths))
+    with progress_bar(len(paths), "predict", enabled=progress) as advance:
         for outputs, sizes in _forward_batches(detector, paths, batch_size, num_workers, cache):
             results.extend(_to_detections(o, size, s) for o, s in zip(outputs, sizes, strict=True))
-            bar.update(task, advance=len(sizes))
+            advance(len(sizes))
     return results
 
 

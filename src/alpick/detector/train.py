@@ -26,8 +26,10 @@ from alpick.detector.data import DetectionDataset, Target, make_loader, scale_bo
 from alpick.detector.features import CacheEntry, FeatureCache, flip_targets, stack_entries
 from alpick.detector.history import plot_loss, write_metrics_csv
 from alpick.detector.model import build_detector, forward_cached
+from alpick.device import resolve_device
 from alpick.errors import AlpickError
 from alpick.formats.detections import Detections
+from alpick.progress import Advance, progress_bar
 
 METRICS = "metrics.csv"
 LOSS_PLOT = "loss.png"
@@ -52,19 +54,6 @@ class TrainResult:
     classes: list[str]
     epochs: int
     history: list[dict[str, float]]
-
-
-def resolve_device(name: str) -> torch.device:
-    """``"auto"`` → CUDA when available, else CPU.
-
-    Raises:
-        AlpickError: If CUDA is asked for and not available.
-    """
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise AlpickError("CUDA was asked for but no GPU is available")
-    return torch.device(name)
 
 
 def lr_factor(step: int, *, total: int, warmup: int) -> float:
@@ -124,29 +113,6 @@ def _batches(loader: Any) -> Iterator[tuple[Any, float]]:
         except StopIteration:
             return
         yield batch, time.perf_counter() - start
-
-
-def _progress_bar(enabled: bool) -> Any:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("epoch {task.fields[epoch]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]:.3f}"),
-        TextColumn("{task.fields[ips]:.1f} img/s"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        disable=not enabled,
-        transient=False,
-    )
 
 
 @dataclass
@@ -221,9 +187,12 @@ class _CachedData:
 
 
 def _run_epoch(
-    stepper: _Stepper, steps: Iterator[tuple[Step, float]], bar: Any, task: Any, epoch: int,
+    stepper: _Stepper,
+    steps: Iterator[tuple[Step, float]],
+    advance: Advance,
+    epoch: int,
     max_steps: int,
-) -> dict[str, float]:  # fmt: skip
+) -> dict[str, float]:
     """Train one epoch (at most ``max_steps`` steps); return its metrics row."""
     stepper.model.train()
     sums: dict[str, float] = {}
@@ -238,7 +207,8 @@ def _run_epoch(
         done += 1
         n_images += size
         elapsed = time.perf_counter() - started
-        bar.update(task, advance=1, epoch=epoch, loss=sums["loss"] / done, ips=n_images / elapsed)
+        rate = n_images / elapsed
+        advance(1, description=f"epoch {epoch} loss {sums['loss'] / done:.3f} {rate:.1f} img/s")
     seconds = time.perf_counter() - started
     row: dict[str, float] = {"epoch": epoch}
     row.update({k: v / max(done, 1) for k, v in sums.items()})
@@ -359,7 +329,7 @@ def _training_data(
     config: TrainConfig,
     device: torch.device,
     cache: FeatureCache | None,
-    bar: Any,
+    progress: bool,
 ) -> Callable[[int], Iterator[tuple[Step, float]]]:
     """Each epoch's steps (given the epoch's seed): from the feature cache when it is on and
     fits, else from the images through the data pipeline and its augmentations."""
@@ -367,15 +337,10 @@ def _training_data(
     if config.feature_cache:
         cache = cache if cache is not None else FeatureCache()
         if cache.fits(model, split, size, len(samples)):
-            task = bar.add_task("cache", total=len(samples), epoch=0, loss=float("nan"), ips=0.0)
-            entries = cache.get(
-                model,
-                split,
-                size,
-                [p for p, _ in samples],
-                on_fill=lambda n: bar.update(task, advance=n),
-            )
-            bar.update(task, visible=False)
+            with progress_bar(len(samples), "caching features", enabled=progress) as advance:
+                entries = cache.get(
+                    model, split, size, [p for p, _ in samples], on_fill=lambda n: advance(n)
+                )
             targets = []
             for path, det in samples:
                 with Image.open(path) as img:
@@ -423,7 +388,7 @@ def train_detector(
         out_dir: Run folder; created if needed.
         config: Model and training settings.
         resume: A checkpoint (or run folder) to continue from, up to ``config.epochs``.
-        progress: Show a rich progress bar with loss and images/s.
+        progress: Show a progress bar (on standard error) with epoch, loss and images/s.
         init: A checkpoint (or run folder) whose weights this run starts from (a warm start:
             new optimizer and schedule); its architecture and classes must match.
         cache: Where the frozen stages' outputs are kept (with ``config.feature_cache``); pass
@@ -471,22 +436,16 @@ def train_detector(
         if ckpt.scheduler_state is not None:
             scheduler.load_state_dict(ckpt.scheduler_state)
 
-    with _progress_bar(progress) as bar:
-        source = _training_data(model, split, samples, config, device, cache, bar)
-        task = bar.add_task(
-            "train",
-            total=max(0, plan.steps - start_epoch * plan.per_epoch),
-            epoch=start_epoch + 1,
-            loss=float("nan"),
-            ips=0.0,
-        )
+    source = _training_data(model, split, samples, config, device, cache, progress)
+    left_total = max(0, plan.steps - start_epoch * plan.per_epoch)
+    with progress_bar(left_total, f"epoch {start_epoch + 1}", enabled=progress, unit=None) as bar:
         for epoch in range(start_epoch, plan.epochs):
             # Seeds depend on (seed, epoch) only, so a resumed run draws what an unbroken one would.
             epoch_seed = config.seed * 100_003 + epoch
             torch.manual_seed(epoch_seed)  # augmentations in the main process
             left = plan.steps - epoch * plan.per_epoch
             steps = source(epoch_seed)
-            history.append(_run_epoch(stepper, steps, bar, task, epoch + 1, left))
+            history.append(_run_epoch(stepper, steps, bar, epoch + 1, left))
             _save_epoch(out_dir, config, classes, stepper, history, last_epoch=plan.epochs)
     ran = plan.epochs > start_epoch
     return TrainResult(

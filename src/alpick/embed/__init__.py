@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from alpick.embed.backbones import EMBED_MODELS, Backbone, ModelSpec, build_backbone, load_backbone
 from alpick.embed.compute import compute_embeddings
-from alpick.embed.decode import ImageDecodeError, load_resized, load_rgb
 from alpick.embed.map2d import embedding_map, pca_2d
 from alpick.embed.pipeline import EmbedResult, embed_images
 from alpick.embed.ssl import finetune_simclr
 from alpick.embed.weights import save_backbone
+from alpick.formats.images import ImageDecodeError, load_resized, load_rgb
 
 __all__ = [
     "EMBED_MODELS",

@@ -1,7 +1,7 @@
 """The embedding pipeline: image files in, one feature row per file out.
 
 Worker processes of a torch ``DataLoader`` decode and resize the images (see
-:mod:`alpick.embed.decode`) while the main process runs the network, so decoding overlaps compute.
+:mod:`alpick.formats.images`) while the main process runs the network, so decoding overlaps compute.
 Workers ship small ``uint8`` pixels; normalisation happens on the compute device. The network runs
 in eval mode under ``torch.inference_mode()``, so a row depends only on its own image: the same
 file gives the same row (within float rounding) whatever batch it is embedded in, which is what
@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from alpick.embed.decode import ImageDecodeError, load_resized
+from alpick.device import resolve_device
+from alpick.formats.images import ImageDecodeError, load_resized
 from alpick.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ __all__ = [
     "default_num_workers",
     "embed_images",
     "loader_batches",
-    "resolve_device",
 ]
 
 log = logging.getLogger(__name__)
@@ -88,15 +88,6 @@ class _ImageDataset:
             pixels = torch.zeros((self.size, self.size, 3), dtype=torch.uint8)
             reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         return index, pixels, reason
-
-
-def resolve_device(device: str | None) -> torch.device:
-    """``device`` as a torch device; None picks CUDA when available, else the CPU."""
-    import torch
-
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def default_num_workers(n_images: int, batch_size: int) -> int:

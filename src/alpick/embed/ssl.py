@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from alpick.embed.decode import ImageDecodeError, load_rgb
-from alpick.embed.pipeline import default_num_workers, loader_batches, resolve_device
+from alpick.device import resolve_device
+from alpick.embed.pipeline import default_num_workers, loader_batches
 from alpick.embed.weights import state_dict_sha256
 from alpick.errors import AlpickError
+from alpick.formats.images import ImageDecodeError, load_rgb
 from alpick.progress import progress_bar
 
 if TYPE_CHECKING:

@@ -1,5 +1,8 @@
 """Decoding any image file into an 8-bit RGB picture, or a one-line reason why it cannot be.
 
+The one image loader: the embedder and the detector (training, prediction, the feature cache)
+both read pixels through :func:`load_rgb`, so they see the same picture for the same file.
+
 Every Pillow mode is converted to RGB: grayscale (``L``, ``1``), palette (``P``), CMYK, YCbCr,
 16-bit and 32-bit integer grayscale (``I;16*``, ``I``: scaled from 0..65535 down to 0..255, not
 clipped), float (``F``), and anything with transparency (``RGBA``, ``LA``, ``PA``, a palette with a

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from alpick.embed.decode import ImageDecodeError, load_resized, load_rgb, to_rgb
+from alpick.formats.images import ImageDecodeError, load_resized, load_rgb, to_rgb
 
 
 def _save(tmp_path: Path, image: Image.Image, name: str) -> Path:
