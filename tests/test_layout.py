@@ -39,8 +39,18 @@ LAYERS: dict[str, int] = {
     "cli": 9,
 }
 #: What a CLI module may import at run time: the facade, the demo, the error type, itself,
-#: the progress bar, and one data table (the label formats, named in ``alpick init --help``).
-CLI_MAY_IMPORT = {"api", "demo", "errors", "cli", "progress", "formats.registry"}
+#: the progress bar, and two data tables named in help texts: the label formats (``alpick init
+#: --help``) and the detector's settings, whose defaults ``alpick train --help`` shows (plain
+#: dataclasses; importing them loads neither torch nor numpy).
+CLI_MAY_IMPORT = {
+    "api",
+    "demo",
+    "errors",
+    "cli",
+    "progress",
+    "formats.registry",
+    "detector.config",
+}
 
 
 def _modules() -> Iterator[tuple[str, Path]]:

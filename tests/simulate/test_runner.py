@@ -114,3 +114,58 @@ def test_curve_helpers() -> None:
     assert labels_to_reach(c, 0.2) == 10
     assert labels_to_reach(c, 0.6) is None
     assert curves([]) == []
+
+
+def test_parallel_workers_give_the_same_rounds(tmp_path: Path, setup) -> None:
+    """Strategies and seeds in two processes: the same rounds as one process, file order aside."""
+    pool, test, det, emb = setup
+    cfg = SimulationConfig(("random", "coral"), initial=5, budget=5, rounds=2, seeds=(0, 1))
+    one = run_simulation(pool, test, ["apple"], det, cfg, tmp_path / "one", evaluator=_ap50,
+                         embeddings=emb)  # fmt: skip
+    heard: list[tuple[str, int, str]] = []
+    two = run_simulation(pool, test, ["apple"], det, cfg, tmp_path / "two", evaluator=_ap50,
+                         embeddings=emb, workers=2,
+                         on_stage=lambda s, seed, r, what: heard.append((s, seed, what)))  # fmt: skip
+
+    def key(rows: list) -> list:
+        return sorted((r.strategy, r.seed, r.round, r.labelled, r.picked, r.metrics) for r in rows)
+
+    assert key(two) == key(one)
+    assert key(load_rounds(tmp_path / "two")) == key(one)
+    assert sorted(heard) == sorted(
+        (s, seed, "done") for s in ("random", "coral") for seed in (0, 1)
+    )
+    # resuming a parallel run does nothing more
+    again = run_simulation(pool, test, ["apple"], det, cfg, tmp_path / "two", evaluator=_ap50,
+                           embeddings=emb, workers=2)  # fmt: skip
+    assert len(again) == len(one)
+
+
+class _Recorder(OracleNoiseDetector):
+    """Remembers what each round was asked to start from."""
+
+    def __init__(self, truth, calls: list) -> None:
+        super().__init__(truth)
+        self.calls = calls
+
+    def train(self, images, labels, classes, out_dir, *, seed, previous=None) -> int:  # type: ignore[no-untyped-def]
+        self.calls.append((out_dir.name, None if previous is None else previous.name))
+        return len(images)
+
+
+def test_warm_start_hands_each_round_the_previous_one(tmp_path: Path, setup) -> None:
+    pool, test, det, _ = setup
+    calls: list = []
+    rec = _Recorder(det.truth, calls)
+    cfg = SimulationConfig(("random",), initial=5, budget=5, rounds=2, warm_start=True)
+    run_simulation(pool, test, ["apple"], rec, cfg, tmp_path / "warm", evaluator=_ap50)
+    assert calls == [
+        ("random-seed0-round0", None),
+        ("random-seed0-round1", "random-seed0-round0"),
+        ("random-seed0-round2", "random-seed0-round1"),
+    ]
+    calls.clear()
+    cold = SimulationConfig(("random",), initial=5, budget=5, rounds=1)
+    run_simulation(pool, test, ["apple"], rec, cold, tmp_path / "cold", evaluator=_ap50)
+    assert [c[1] for c in calls] == [None, None]
+    assert "warm_start" not in cold.key() and cfg.key()["warm_start"] is True

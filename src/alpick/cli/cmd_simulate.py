@@ -33,7 +33,16 @@ def simulate(
     initial: int = typer.Option(20, help="Labelled images before the first round."),
     budget: int = typer.Option(20, help="Images labelled per round."),
     rounds: int = typer.Option(4, help="Selection rounds (the detector trains rounds + 1 times)."),
-    epochs: int = typer.Option(10, help="Training epochs per round."),
+    steps: int | None = typer.Option(
+        None, help="Training steps per round (default: fitted to the labelled set's size)."
+    ),
+    epochs: int | None = typer.Option(None, help="Training epochs per round, instead of --steps."),
+    warm_start: bool = typer.Option(
+        False, help="Start each round's detector from the previous round's."
+    ),
+    workers: int = typer.Option(
+        1, help="Run strategies and seeds in this many parallel processes (one thread each)."
+    ),
     seeds: str = typer.Option("0", help="Comma-separated seeds, one run per seed and strategy."),
     test_labels: Path = typer.Option(..., help="KITTI labels of the test split."),
     test_images: Path | None = typer.Option(
@@ -46,8 +55,10 @@ def simulate(
     score: str = typer.Option("uncertainty_entropy", help="Score used by coral/uncertainty."),
     min_confidence: float = typer.Option(0.1, help="Ignore boxes below this when scoring."),
     initial_method: str = typer.Option("random", help="Initial set: random or coreset."),
-    batch_size: int = typer.Option(8, help="Training batch size."),
-    input_size: str | None = typer.Option(None, help="Detector input WxH (default 256x448)."),
+    batch_size: int | None = typer.Option(None, help="Training batch size (default: train's)."),
+    input_size: str | None = typer.Option(
+        None, help="Detector input WxH (default: fitted to the images)."
+    ),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     out_dir: Path = typer.Option(..., "--out", help="Results folder; rerun to resume."),
 ) -> None:
@@ -63,9 +74,14 @@ def simulate(
         initial_method=initial_method.lower(),
         score=score,
         min_confidence=min_confidence,
-        extra={"epochs": epochs, "batch_size": batch_size, "input_size": input_size},
+        extra=_extra(epochs=epochs, steps=steps, batch_size=batch_size, input_size=input_size),
+        warm_start=warm_start,
     )
-    settings: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size, "device": device}
+    if workers < 1:
+        raise AlpickError("--workers must be at least 1")
+    settings: dict[str, Any] = {"epochs": epochs, "steps": steps, "device": device}
+    if batch_size is not None:
+        settings["batch_size"] = batch_size
     if input_size:
         settings["input_size"] = parse_wxh(input_size, option="--input-size")
     train = TrainConfig(**settings)
@@ -79,8 +95,15 @@ def simulate(
             metadata=metadata,
             embeddings=embeddings,
             on_stage=stage,
+            workers=workers,
         )
     out.print(f"report: {report}")
+
+
+def _extra(**given: Any) -> dict[str, Any]:
+    """The training settings a resumed simulation must share (those given; epochs always, so
+    folders from before steps existed resume as they were)."""
+    return {k: v for k, v in given.items() if v is not None or k in ("epochs", "input_size")}
 
 
 @contextmanager

@@ -15,7 +15,7 @@ def _default(name: str) -> str:
     """A TrainConfig field's default as help text reads it (the one source of the defaults)."""
     from dataclasses import fields
 
-    from alpick.api import TrainConfig
+    from alpick.detector.config import TrainConfig  # plain data: a light import for --help
 
     value = {f.name: f.default for f in fields(TrainConfig)}[name]
     return "fitted to the data" if value is None else str(value)

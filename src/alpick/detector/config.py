@@ -55,6 +55,9 @@ class ModelConfig:
         object.__setattr__(self, "aspect_ratios", tuple(float(r) for r in self.aspect_ratios))
 
 
+_MODEL = ModelConfig()  # the one source of the architecture's defaults
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """A training run's settings (the model's own are :meth:`model_config`).
@@ -108,11 +111,11 @@ class TrainConfig:
     exposure: float = 1.5
     jitter: float = 0.3
     weights: str | None = None
-    arch: str = "retinanet"
-    backbone: str = "efficientnet_lite0"
+    arch: str = _MODEL.arch
+    backbone: str = _MODEL.backbone
     input_size: tuple[int, int] | None = None
-    fpn_width: int = 64
-    head_convs: int = 2
+    fpn_width: int = _MODEL.fpn_width
+    head_convs: int = _MODEL.head_convs
     levels: tuple[int, ...] | None = None
     aspect_ratios: tuple[float, ...] | None = None
 
@@ -159,11 +162,11 @@ class TrainConfig:
         return ModelConfig(
             arch=self.arch,
             backbone=self.backbone,
-            input_size=self.input_size or (256, 448),
+            input_size=self.input_size or _MODEL.input_size,
             fpn_width=self.fpn_width,
             head_convs=self.head_convs,
-            levels=self.levels or (2, 3, 4, 5),
-            aspect_ratios=self.aspect_ratios or (1.0,),
+            levels=self.levels or _MODEL.levels,
+            aspect_ratios=self.aspect_ratios or _MODEL.aspect_ratios,
         )
 
     def augmentation(self) -> dict[str, float]:

@@ -10,7 +10,8 @@ dataset trains well without flags:
   fall under ``MIN_BOX`` pixels; each side a multiple of 32;
 - **anchor shapes**: the IoU k-means that ``alpick tlt spec`` uses for YOLOv4's anchors, on the
   boxes at the input size; the clusters' aspect ratios (height / width, snapped to a short grid)
-  become the anchors' ratios;
+  become the anchors' ratios (the most common one, and others that fit at least 15% of the
+  boxes);
 - **pyramid levels**: those whose anchors (2 x stride, three scales) fit the boxes from the 2nd
   to the 98th percentile of their size (stride 4 only when there are boxes that small: its head
   is the most expensive part of a step);
@@ -35,6 +36,7 @@ from alpick.formats.detections import Detections
 MAX_SIDE = 640  # longest input side chosen by default
 MIN_BOX = 4.0  # px: the 10th percentile of box sides is kept at least this large
 RATIO_GRID = (1 / 4, 1 / 3, 1 / 2, 1.0, 2.0, 3.0, 4.0)
+MIN_RATIO_SHARE = 0.15  # boxes a second or third anchor shape must fit
 # RetinaNet's anchors at level L: 2 * 2**L * (1, 2**(1/3), 2**(2/3)), sizes 2**(L+1)..2**(L+1.67).
 SCALES = (1.0, 2 ** (1 / 3), 2 ** (2 / 3))
 
@@ -89,7 +91,10 @@ def fit_anchors(wh: np.ndarray, *, seed: int = 0) -> tuple[tuple[int, ...], tupl
     for (w, h), weight in zip(centres, share, strict=True):
         ratio = min(RATIO_GRID, key=lambda r: abs(math.log(r) - math.log(h / w)))
         snapped[ratio] = snapped.get(ratio, 0.0) + float(weight)
-    ratios = sorted(r for r, _ in sorted(snapped.items(), key=lambda kv: -kv[1])[:3])
+    ranked = sorted(snapped.items(), key=lambda kv: -kv[1])
+    # a shape earns anchors of its own when enough boxes have it: each ratio multiplies the
+    # anchors per location, so the head's outputs and the loss, by one more
+    ratios = sorted(r for i, (r, w) in enumerate(ranked[:3]) if i == 0 or w >= MIN_RATIO_SHARE)
     side = np.sqrt(wh[:, 0] * wh[:, 1])
     lo, hi = np.percentile(side, [2, 98])
     # the level whose middle anchor (2**(L+1) * 2**(1/3)) is nearest in log scale

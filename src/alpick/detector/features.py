@@ -57,6 +57,10 @@ class FeatureCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled empty (a worker process fills its own)."""
+        return {**self.__dict__, "_entries": {}, "_nbytes": 0}
+
     @property
     def nbytes(self) -> int:
         """Bytes held."""

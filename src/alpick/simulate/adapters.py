@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 class BuiltinDetector:
     """:class:`~alpick.simulate.runner.DetectorAdapter` for alpick's torchvision detector.
 
-    Every ``train`` starts from the pretrained backbone (a fresh run, as in the tutorial). With
+    Every ``train`` starts from the pretrained backbone (a fresh run, as in the tutorial), or
+    with a warm-starting simulation from the previous round's model (its ``last.pt``, kept until
+    the next round has trained; if it is gone, e.g. after a crash, the round starts fresh). With
     ``config.feature_cache`` (the default) the frozen backbone stages run once per image for the
     whole simulation: every round, strategy and seed of this process trains and predicts from
     the same cache.
@@ -32,6 +34,8 @@ class BuiltinDetector:
         confidence_threshold: Lowest confidence kept by ``predict`` (TLT's 0.001 by default).
         top_k: Boxes kept per image by ``predict``.
         keep_checkpoints: Keep each round's ``.pt`` files (they are large; off by default).
+        warm_start: Keep each round's ``last.pt`` until the next round has started from it
+            (set it when the simulation warm-starts).
         progress: Show training and prediction progress bars.
     """
 
@@ -43,12 +47,14 @@ class BuiltinDetector:
         top_k: int = 200,
         keep_checkpoints: bool = False,
         progress: bool = False,
+        warm_start: bool = False,
     ) -> None:
         self.config = config
         self.confidence_threshold = confidence_threshold
         self.top_k = top_k
         self.keep_checkpoints = keep_checkpoints
         self.progress = progress
+        self.warm_start = warm_start
         self.cache: FeatureCache | None = None
         if config.feature_cache:
             from alpick.detector.features import FeatureCache
@@ -63,12 +69,16 @@ class BuiltinDetector:
         out_dir: Path,
         *,
         seed: int,
+        previous: Path | None = None,
     ) -> LoadedDetector:
         from alpick.detector.predict import load_detector
         from alpick.detector.train import train_detector
 
         if out_dir.exists():
             shutil.rmtree(out_dir)  # a round cut short earlier: start it again
+        start = None
+        if previous is not None and (previous / "last.pt").is_file():
+            start = previous / "last.pt"
         result = train_detector(
             list(zip(images, labels, strict=True)),
             list(classes),
@@ -76,11 +86,19 @@ class BuiltinDetector:
             config=replace(self.config, seed=seed),
             progress=self.progress,
             cache=self.cache,
+            init=start,
         )
         detector = load_detector(result.checkpoint, device=self.config.device)
         if not self.keep_checkpoints:
+            # a warm start needs this round's last.pt in the next round; the previous one's
+            # is no longer needed
+            keep = {"last.pt"} if previous is not None or self.warm_start else set()
             for ckpt in out_dir.glob("*.pt"):
-                ckpt.unlink()
+                if ckpt.name not in keep:
+                    ckpt.unlink()
+            if previous is not None:
+                for ckpt in previous.glob("*.pt"):
+                    ckpt.unlink()
         return detector
 
     def predict(self, model: LoadedDetector, images: Sequence[Path]) -> list[Detections]:

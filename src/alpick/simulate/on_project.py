@@ -24,6 +24,7 @@ def simulate_project(
     metadata: Path | None = None,
     embeddings: str | None = None,
     on_stage: StageCallback | None = None,
+    workers: int = 1,
 ) -> tuple[list[RoundResult], Path]:
     """Run (or resume) ``config`` on the project's labelled pool; write and return the report.
 
@@ -37,6 +38,8 @@ def simulate_project(
         metadata: CSV with ``condition``/``sequence`` columns, for per-condition figures.
         embeddings: Embedding set for coreset/coral (default: the latest).
         on_stage: Called with (strategy, seed, round, stage) as work starts.
+        workers: Run the strategies and seeds in this many parallel processes (one torch
+            thread each).
 
     Raises:
         AlpickError: On bad settings or inputs.
@@ -53,11 +56,12 @@ def simulate_project(
         pool,
         test,
         list(classes.names),
-        BuiltinDetector(train),
+        BuiltinDetector(train, warm_start=config.warm_start),
         config,
         out_dir,
         evaluator=coco_evaluator,
         embeddings=emb,
         on_stage=on_stage,
+        workers=workers,
     )
     return rows, write_report(rows, out_dir)

@@ -34,6 +34,7 @@ class OracleNoiseDetector:
         out_dir: Path,
         *,
         seed: int,
+        previous: Path | None = None,
     ) -> int:
         return len(images)
 

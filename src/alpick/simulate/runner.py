@@ -9,12 +9,13 @@ stopped. Any detector can be plugged in through :class:`DetectorAdapter`.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -66,8 +67,14 @@ class DetectorAdapter(Protocol):
         out_dir: Path,
         *,
         seed: int,
+        previous: Path | None = None,
     ) -> Any:
-        """Train from the pretrained starting point; return a model handle for ``predict``."""
+        """Train; return a model handle for ``predict``.
+
+        ``previous`` is the previous round's ``out_dir`` when the simulation warm-starts
+        (``SimulationConfig.warm_start``; never passed otherwise): an adapter that supports it
+        starts from the model it left there, else from the pretrained starting point.
+        """
         ...
 
     def predict(self, model: Any, images: Sequence[Path]) -> list[Detections]:
@@ -92,6 +99,8 @@ class SimulationConfig:
             initial set is used by every strategy for a given seed, so curves start together.
         score: The active-learning score that ``coral``/``uncertainty`` use.
         min_confidence: Predicted boxes below this confidence are ignored when scoring.
+        warm_start: Each round's detector starts from the previous round's (of the same
+            strategy and seed) instead of the pretrained starting point.
     """
 
     strategies: tuple[str, ...]
@@ -103,6 +112,7 @@ class SimulationConfig:
     score: str = "uncertainty_entropy"
     min_confidence: float = 0.1
     extra: Mapping[str, Any] = field(default_factory=dict)
+    warm_start: bool = False
 
     def validate(self, pool_size: int) -> None:
         if not self.strategies:
@@ -135,6 +145,8 @@ class SimulationConfig:
         d.pop("strategies")
         d.pop("seeds")
         d["extra"] = dict(self.extra)
+        if not self.warm_start:
+            d.pop("warm_start")  # folders from before the option resume as they were
         return d
 
 
@@ -191,10 +203,15 @@ def load_rounds(out_dir: Path) -> list[RoundResult]:
 
 
 def _append_round(out_dir: Path, row: RoundResult) -> None:
+    """Append one line, whole: under an exclusive lock, as parallel workers share the file."""
     with open(out_dir / ROUNDS_FILE, "a", encoding="utf-8") as fh:
-        fh.write(row.to_json() + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            fh.write(row.to_json() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _check_config(out_dir: Path, config: SimulationConfig) -> None:
@@ -287,8 +304,13 @@ def run_simulation(
     evaluator: Evaluator,
     embeddings: NDArray[np.float32] | None = None,
     on_stage: StageCallback | None = None,
+    workers: int = 1,
 ) -> list[RoundResult]:
     """Run (or resume) the simulation; returns every round, finished earlier or now.
+
+    With ``workers`` > 1 the strategies and seeds run in parallel processes of one torch thread
+    each (the detector, the evaluator and the data must then be picklable); the rounds are
+    the same as in one process, only their order in ``rounds.jsonl`` differs.
 
     Raises:
         AlpickError: On inconsistent settings or a folder holding another simulation.
@@ -303,21 +325,67 @@ def run_simulation(
     rows = load_rounds(out_dir)
     run = _Run(pool, test, classes, detector, config, out_dir, evaluator, embeddings,
                on_stage or (lambda *_: None))  # fmt: skip
-    for strategy in config.strategies:
-        for seed in config.seeds:
-            done = [r for r in rows if r.strategy == strategy and r.seed == seed]
-            if done:
-                last = max(done, key=lambda r: r.round)
-                start, labelled = last.round + 1, last.labelled + last.picked
-            else:
-                start = 0
-                labelled = initial_selection(config, len(pool), embeddings, seed)
-            for rnd in range(start, config.rounds + 1):
-                row = _run_round(run, strategy, seed, rnd, labelled)
-                _append_round(out_dir, row)
-                rows.append(row)
-                labelled = row.labelled + row.picked
-    return rows
+    lineages = [(strategy, seed) for strategy in config.strategies for seed in config.seeds]
+    if workers <= 1 or len(lineages) <= 1:
+        for strategy, seed in lineages:
+            rows += _run_lineage(run, strategy, seed, rows)
+        return rows
+    return rows + _run_in_processes(run, lineages, rows, workers)
+
+
+def _run_lineage(
+    run: _Run, strategy: str, seed: int, rows: Sequence[RoundResult]
+) -> list[RoundResult]:
+    """The rounds of one strategy and seed not finished yet (each appended as it ends)."""
+    done = [r for r in rows if r.strategy == strategy and r.seed == seed]
+    if done:
+        last = max(done, key=lambda r: r.round)
+        start, labelled = last.round + 1, last.labelled + last.picked
+    else:
+        start = 0
+        labelled = initial_selection(run.config, len(run.pool), run.embeddings, seed)
+    new: list[RoundResult] = []
+    for rnd in range(start, run.config.rounds + 1):
+        row = _run_round(run, strategy, seed, rnd, labelled)
+        _append_round(run.out_dir, row)
+        new.append(row)
+        labelled = row.labelled + row.picked
+    return new
+
+
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _run_in_processes(
+    run: _Run, lineages: list[tuple[str, int]], rows: list[RoundResult], workers: int
+) -> list[RoundResult]:
+    """Each strategy and seed in a process of its own (one torch thread each), ``workers`` at
+    a time; the stage callback hears of each lineage as it ends."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    quiet = replace(run, stage=_no_stage)
+    context = multiprocessing.get_context("spawn")
+    new: list[RoundResult] = []
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
+        futures = {
+            pool.submit(_run_lineage, quiet, strategy, seed, rows): (strategy, seed)
+            for strategy, seed in lineages
+        }
+        for future in as_completed(futures):
+            strategy, seed = futures[future]
+            finished = future.result()
+            new += finished
+            last = finished[-1].round if finished else run.config.rounds
+            run.stage(strategy, seed, last, "done")
+    return new
+
+
+def _no_stage(strategy: str, seed: int, rnd: int, stage: str) -> None:
+    """A stage callback that does nothing (worker processes draw no progress)."""
 
 
 @dataclass(frozen=True)
@@ -342,12 +410,16 @@ def _run_round(run: _Run, strategy: str, seed: int, rnd: int, labelled: list[int
     t0 = time.perf_counter()
     run.stage(strategy, seed, rnd, "training")
     work = run.out_dir / "work" / f"{strategy}-seed{seed}-round{rnd}"
+    warm: dict[str, Any] = {}
+    if config.warm_start and rnd > 0:
+        warm["previous"] = run.out_dir / "work" / f"{strategy}-seed{seed}-round{rnd - 1}"
     model = run.detector.train(
         [pool.paths[i] for i in labelled],
         [pool.labels[i] for i in labelled],
         run.classes,
         work,
         seed=seed * 1000 + rnd,
+        **warm,
     )
     seconds["train"] = time.perf_counter() - t0
     t0 = time.perf_counter()
