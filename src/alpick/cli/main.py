@@ -18,6 +18,7 @@ from alpick.cli import (
     cmd_project,
     cmd_scores,
     cmd_select,
+    cmd_serve,
     cmd_tag,
     cmd_tlt,
     cmd_train,
@@ -66,6 +67,7 @@ for _module in (
     cmd_detector,
     cmd_loop,
     cmd_tlt,
+    cmd_serve,
 ):
     _module.register(app)
 
