@@ -18,8 +18,11 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback only by"
-                             " default; any other needs the printed token)."),  # fmt: skip
+    host: str = typer.Option(
+        "127.0.0.1",
+        "--host",
+        help="Address to listen on (loopback only by default; any other needs the printed token).",
+    ),
     port: int = typer.Option(0, "--port", help="Port (0: a free one, printed)."),
     open_browser: bool = typer.Option(False, "--open", help="Open the app in a browser."),
     metadata: Path | None = typer.Option(

@@ -51,9 +51,7 @@ def create_app(reader: Reader, *, guard: Guard) -> FastAPI:
 
     from alpick.serve.routes import add_routes
 
-    app = FastAPI(
-        title="alpick", docs_url=None, redoc_url=None, openapi_url=None, debug=False
-    )
+    app = FastAPI(title="alpick", docs_url=None, redoc_url=None, openapi_url=None, debug=False)
     app.middleware("http")(guard.middleware)
     files = static_files()
 

@@ -61,9 +61,7 @@ class SampleTable:
 
     def rows(self, sample_ids: list[int]) -> NDArray[np.int64]:
         """Rows of known ids (unknown ids are left out)."""
-        return np.array(
-            [self.row_of[i] for i in sample_ids if i in self.row_of], dtype=np.int64
-        )
+        return np.array([self.row_of[i] for i in sample_ids if i in self.row_of], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ class Reader:
         with self._lock:
             hit = self._cache.get(kind)
             if hit is not None and hit[0] == key:
-                return hit[1]  # type: ignore[no-any-return]
+                return hit[1]
             value = make()
             self._cache[kind] = (key, value)
             return value

@@ -1,7 +1,10 @@
-"""The JSON API: each route opens its own database connection and closes it after."""
+"""The JSON API: each route opens its own database connection and closes it after.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations at run
+time, and ``Request`` is imported inside :func:`add_routes` (FastAPI is an optional extra).
+"""
 
+import json
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +20,69 @@ from alpick.store import tags as _tags
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-MAX_TAG_SIZE = 10_000_000
+MAX_BODY = 64 * 1024 * 1024
+_TEXT_FIELDS = {"name": 128, "parent": 128, "note": 500, "embeddings": 128}
+
+
+def parse_new_tag(raw: bytes) -> dict[str, Any]:
+    """The fields of a new tag from a JSON body: ``name``, ``sample_ids`` and optional
+    ``parent``, ``note``, ``embeddings``.
+
+    Raises:
+        ApiError: 400 for anything else: not JSON, missing or mistyped fields, no samples.
+    """
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    unknown = sorted(set(body) - {"sample_ids", *_TEXT_FIELDS})
+    if unknown:
+        raise ApiError(400, f"unknown field(s) {', '.join(unknown)}")
+    for key, limit in _TEXT_FIELDS.items():
+        value = body.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            raise ApiError(400, f"{key} must be a string of at most {limit} characters")
+    if not body.get("name"):
+        raise ApiError(400, "the new tag needs a name")
+    ids = body.get("sample_ids")
+    if not isinstance(ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in ids
+    ):
+        raise ApiError(400, "sample_ids must be a list of integer sample ids")
+    if not ids:
+        raise ApiError(400, "a new tag needs at least one sample")
+    return body
+
+
+def _create_tag(reader: Reader, body: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = {"source": "alpick serve"}
+    if body.get("note"):
+        config["selection"] = body["note"]
+    if body.get("embeddings"):
+        config["embeddings"] = body["embeddings"]
+    with reader.connect() as conn:
+        try:
+            tag = _tags.create_tag(
+                conn,
+                body["name"],
+                body["sample_ids"],
+                parent=body.get("parent"),
+                method="manual",
+                config=config,
+                seed=None,
+            )
+        except AlpickError as exc:
+            status = 409 if "already exists" in str(exc) else 400
+            raise ApiError(status, str(exc)) from None
+    return {
+        "name": tag.name,
+        "size": len(tag.sample_ids),
+        "method": tag.method,
+        "parent": tag.parent,
+        "created_at": tag.created_at,
+    }
 
 
 def _finite(name: str, value: float | None) -> float | None:
@@ -26,18 +91,11 @@ def _finite(name: str, value: float | None) -> float | None:
     return value
 
 
-def add_routes(app: FastAPI, reader: Reader) -> None:
+def add_routes(app: "FastAPI", reader: Reader) -> None:
     """Register the ``/api`` routes on ``app``."""
-    from fastapi import Body, Query, Request
+    from fastapi import Query, Request
     from fastapi.responses import FileResponse, Response
-    from pydantic import BaseModel, Field
-
-    class NewTag(BaseModel):
-        name: str = Field(min_length=1, max_length=128)
-        sample_ids: list[int] = Field(max_length=MAX_TAG_SIZE)
-        parent: str | None = Field(default=None, max_length=128)
-        note: str | None = Field(default=None, max_length=500)
-        embeddings: str | None = Field(default=None, max_length=128)
+    from starlette.concurrency import run_in_threadpool
 
     @app.get("/api/overview")
     def overview() -> dict[str, Any]:
@@ -127,34 +185,17 @@ def add_routes(app: FastAPI, reader: Reader) -> None:
             return selection(reader, conn, name)
 
     @app.post("/api/tags", status_code=201)
-    def create_tag(request: Request, body: NewTag = Body(...)) -> dict[str, Any]:
+    async def create_tag(request: Request) -> dict[str, Any]:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != "application/json":
             raise ApiError(415, "send the new tag as application/json")
-        if not body.sample_ids:
-            raise ApiError(400, "a new tag needs at least one sample")
-        config: dict[str, Any] = {"source": "alpick serve"}
-        if body.note:
-            config["selection"] = body.note
-        if body.embeddings:
-            config["embeddings"] = body.embeddings
-        with reader.connect() as conn:
-            try:
-                tag = _tags.create_tag(
-                    conn, body.name, body.sample_ids, parent=body.parent, method="manual",
-                    config=config, seed=None,
-                )  # fmt: skip
-            except AlpickError as exc:
-                status = 409 if "already exists" in str(exc) else 400
-                raise ApiError(status, str(exc)) from None
-        return {"name": tag.name, "size": len(tag.sample_ids), "method": tag.method,
-                "parent": tag.parent, "created_at": tag.created_at}  # fmt: skip
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            raise ApiError(413, "request body too large")
+        fields = parse_new_tag(raw)
+        return await run_in_threadpool(_create_tag, reader, fields)
 
     @app.get("/api/simulations")
     def simulations() -> dict[str, Any]:
         found = find_simulations(reader.root)
         return {"simulations": [{"name": s.name, "rounds": s.rounds} for s in found]}
-
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
-    def unknown(rest: str) -> None:
-        raise ApiError(404, "no such API route")

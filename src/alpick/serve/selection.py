@@ -36,8 +36,11 @@ def _score_key(reader: Reader, conn: sqlite3.Connection, config: dict[str, Any])
     available = reader.scores(conn)
     set_name = origin.get("score_set")
     if set_name is None:  # scores computed on the fly: take the newest set of those predictions
-        sets = [s for s in _scores.list_score_sets(conn) if s.prediction_set == origin.get(
-            "prediction_set")]  # fmt: skip
+        sets = [
+            s
+            for s in _scores.list_score_sets(conn)
+            if s.prediction_set == origin.get("prediction_set")
+        ]
         set_name = sets[-1].name if sets else None
     key = f"{set_name}/{str(names[0]).lower()}"
     return key if key in available else None
@@ -71,9 +74,14 @@ def selection(reader: Reader, conn: sqlite3.Connection, name: str) -> dict[str, 
             nearest = np.full(len(rows), np.inf)
             for start in range(0, len(before), 4096):
                 centers = emb.unit[table.rows(before[start : start + 4096])].astype(np.float64)
-                d = np.sqrt(np.maximum(
-                    (pick_vecs**2).sum(1)[:, None] + (centers**2).sum(1)[None, :]
-                    - 2 * pick_vecs @ centers.T, 0.0))  # fmt: skip
+                d = np.sqrt(
+                    np.maximum(
+                        (pick_vecs**2).sum(1)[:, None]
+                        + (centers**2).sum(1)[None, :]
+                        - 2 * pick_vecs @ centers.T,
+                        0.0,
+                    )
+                )
                 nearest = np.minimum(nearest, d.min(axis=1))
             for i in range(len(rows)):
                 distance[i] = None if np.isinf(nearest[i]) else float(nearest[i])

@@ -15,8 +15,13 @@ from alpick.serve.errors import ApiError
 
 #: The sizes a client may ask for (longest side, pixels): a fixed set, so the cache is bounded.
 SIZES = (96, 128, 192, 256, 384, 512)
-BROWSER_FORMATS = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-                   ".gif": "image/gif", ".webp": "image/webp"}  # fmt: skip
+BROWSER_FORMATS = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
 
 
 def thumbnail(image: Path, cache_dir: Path, sample_id: int, digest: str, size: int) -> Path:

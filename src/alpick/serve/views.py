@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
 from alpick.serve.errors import ApiError
-from alpick.serve.reader import PackedPredictions, Reader, SampleTable
+from alpick.serve.reader import PackedPredictions, Reader
 from alpick.serve.simulations import find_simulations
 from alpick.store import embeddings as _embeddings
 from alpick.store import predictions as _predictions
@@ -66,20 +66,36 @@ def overview(reader: Reader, conn: sqlite3.Connection) -> dict[str, Any]:
         "classes": reader.classes(conn),
         "tags": tags,
         "prediction_sets": [
-            {"name": p.name, "source": p.source, "classes": p.classes, "samples": p.samples,
-             "boxes": p.boxes, "created_at": p.created_at}
+            {
+                "name": p.name,
+                "source": p.source,
+                "classes": p.classes,
+                "samples": p.samples,
+                "boxes": p.boxes,
+                "created_at": p.created_at,
+            }
             for p in _predictions.list_prediction_sets(conn)
-        ],  # fmt: skip
+        ],
         "score_sets": [
-            {"name": s.name, "prediction_set": s.prediction_set, "scores": s.score_names,
-             "rows": s.rows, "created_at": s.created_at}
+            {
+                "name": s.name,
+                "prediction_set": s.prediction_set,
+                "scores": s.score_names,
+                "rows": s.rows,
+                "created_at": s.created_at,
+            }
             for s in _scores.list_score_sets(conn)
-        ],  # fmt: skip
+        ],
         "embedding_sets": [
-            {"name": e.name, "model": e.model, "dim": e.dim, "rows": e.rows,
-             "created_at": e.created_at}
+            {
+                "name": e.name,
+                "model": e.model,
+                "dim": e.dim,
+                "rows": e.rows,
+                "created_at": e.created_at,
+            }
             for e in _embeddings.list_embedding_sets(conn)
-        ],  # fmt: skip
+        ],
         "runs": [{"name": r.name, "created_at": r.created_at} for r in _runs.list_runs(conn)],
         "scores": list(reader.scores(conn)),
         "metadata": list(meta),
@@ -170,7 +186,7 @@ def grid(reader: Reader, conn: sqlite3.Connection, q: GridQuery) -> dict[str, An
         for sid, r in zip(ids, page.tolist(), strict=True)
     ]
     return {
-        "total": int(len(rows)),
+        "total": len(rows),
         "offset": q.offset,
         "limit": q.limit,
         "items": items,
@@ -267,9 +283,15 @@ def map_points(reader: Reader, conn: sqlite3.Connection, name: str | None) -> di
         "n": len(table.ids),
         "ids": b64(table.ids.astype(np.int32)),
         "xy": b64(xy.reshape(-1).astype(np.float32)),
-        "bounds": [float(xy[:, 0].min()), float(xy[:, 1].min()),
-                   float(xy[:, 0].max()), float(xy[:, 1].max())] if len(xy) else [0, 0, 1, 1],
-    }  # fmt: skip
+        "bounds": [
+            float(xy[:, 0].min()),
+            float(xy[:, 1].min()),
+            float(xy[:, 0].max()),
+            float(xy[:, 1].max()),
+        ]
+        if len(xy)
+        else [0, 0, 1, 1],
+    }
 
 
 def color_values(reader: Reader, conn: sqlite3.Connection, color: str) -> dict[str, Any]:
@@ -293,14 +315,20 @@ def color_values(reader: Reader, conn: sqlite3.Connection, color: str) -> dict[s
         return {"kind": "tag", "values": b64(values), "min": 0.0, "max": 1.0}
     if kind == "score":
         score = reader.score(conn, name)
-        return {"kind": "score", "values": b64(score.astype(np.float32)),
-                "min": float(score.min()) if n else 0.0,
-                "max": float(score.max()) if n else 1.0}  # fmt: skip
+        return {
+            "kind": "score",
+            "values": b64(score.astype(np.float32)),
+            "min": float(score.min()) if n else 0.0,
+            "max": float(score.max()) if n else 1.0,
+        }
     if kind == "meta":
         meta = reader.metadata(table)
         if name not in meta:
             raise ApiError(404, f"unknown metadata column {name!r}")
         categories, codes = np.unique(np.asarray(meta[name], dtype=object), return_inverse=True)
-        return {"kind": "category", "values": b64(codes.astype(np.float32)),
-                "categories": [str(c) for c in categories.tolist()]}  # fmt: skip
+        return {
+            "kind": "category",
+            "values": b64(codes.astype(np.float32)),
+            "categories": [str(c) for c in categories.tolist()],
+        }
     raise ApiError(400, f"unknown colour kind {kind!r} (tag, score or meta)")

@@ -43,17 +43,34 @@ def make_project(base: Path, *, n_train: int = N_TRAIN) -> Path:
         labels = project.labels()
         preds = {sid: _predictions(d, rng) for sid, d in labels.items()}
         project.save_predictions("preds", preds, Classes(["apple", "background"]), source="test")
-        scores = project.compute_scores("preds", scores=["uncertainty_entropy", "objectness_least_confidence"])
+        scores = project.compute_scores(
+            "preds", scores=["uncertainty_entropy", "objectness_least_confidence"]
+        )
         project.save_scores("preds", "preds", scores)
         project.select("initial", method="CORESET", n_samples=4, seed=0)
-        project.select("coral-1", method="CORAL", n_samples=7, preselected="initial",
-                       prediction_set="preds", seed=0)  # fmt: skip
+        project.select(
+            "coral-1",
+            method="CORAL",
+            n_samples=7,
+            preselected="initial",
+            prediction_set="preds",
+            seed=0,
+        )
     sim = base / "simulation"
     sim.mkdir()
     rows = [
-        {"strategy": s, "seed": 0, "round": r, "n_labelled": 4 + 2 * r,
-         "metrics": {"AP": 0.1 + 0.05 * r + (0.02 if s == "coral" else 0), "AP50": 0.3 + 0.1 * r}}
-        for s in ("random", "coral") for r in range(3)
-    ]  # fmt: skip
+        {
+            "strategy": s,
+            "seed": 0,
+            "round": r,
+            "n_labelled": 4 + 2 * r,
+            "metrics": {
+                "AP": 0.1 + 0.05 * r + (0.02 if s == "coral" else 0),
+                "AP50": 0.3 + 0.1 * r,
+            },
+        }
+        for s in ("random", "coral")
+        for r in range(3)
+    ]
     (sim / "rounds.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return root
