@@ -74,3 +74,73 @@ def make_project(base: Path, *, n_train: int = N_TRAIN) -> Path:
     ]
     (sim / "rounds.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return root
+
+
+class Server:
+    """``alpick serve --port 0`` started for real in a subprocess; stop it with :meth:`stop`."""
+
+    def __init__(self, root: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        import os
+        import queue
+        import subprocess
+        import sys
+        import threading
+
+        full_env = {**os.environ, **(env or {})}
+        src = str(Path(__file__).resolve().parents[2] / "src")
+        full_env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [full_env.get("PYTHONPATH")])])
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "alpick", "--project", str(root), "serve", "--port", "0",
+             *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=full_env,
+        )  # fmt: skip
+        lines: queue.Queue[str] = queue.Queue()
+
+        def pump() -> None:
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                lines.put(line)
+            lines.put("")
+
+        threading.Thread(target=pump, daemon=True).start()
+        self.output: list[str] = []
+        self.url = ""
+        try:
+            while not self.url:
+                line = lines.get(timeout=60)
+                if not line:
+                    raise RuntimeError("alpick serve exited: " + "".join(self.output))
+                self.output.append(line)
+                if line.startswith("serving "):
+                    self.url = line.split(" at ", 1)[1].strip()
+        except BaseException:
+            self.stop()
+            raise
+        assert self.url.startswith("http://127.0.0.1:"), self.url
+        self.base = self.url.split("?", 1)[0].rstrip("/")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stop(self) -> None:
+        """Stop the server (Ctrl-C, then kill after 10 s)."""
+        import signal
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
