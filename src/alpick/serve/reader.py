@@ -112,6 +112,7 @@ class Reader:
         default = self.root / "metadata.csv"
         self.metadata_path = metadata or (default if default.is_file() else None)
         self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
         self._cache: dict[str, tuple[Any, Any]] = {}
         with self.connect() as conn:
             self.settings: dict[str, str] = dict(conn.execute("SELECT key, value FROM settings"))
@@ -127,13 +128,29 @@ class Reader:
             conn.close()
 
     def _cached(self, kind: str, key: Any, make: Callable[[], T]) -> T:
+        # One lock per kind: a slow projection of the embeddings never holds up the grid.
         with self._lock:
+            lock = self._locks.setdefault(kind, threading.Lock())
+        with lock:
             hit = self._cache.get(kind)
             if hit is not None and hit[0] == key:
                 return hit[1]
             value = make()
             self._cache[kind] = (key, value)
             return value
+
+    def warm(self) -> None:
+        """Fill the caches (samples, boxes, latest predictions, scores and map) ahead of the
+        first requests; errors are left for the requests to report."""
+        try:
+            with self.connect() as conn:
+                table = self.samples(conn)
+                self.gt_counts(conn, table)
+                self.predictions(conn, None)
+                self.scores(conn)
+                self.embeddings(conn, None)
+        except (ApiError, AlpickError, OSError, sqlite3.Error):
+            pass
 
     # --- samples and labels -------------------------------------------------------------------
 

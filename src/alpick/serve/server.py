@@ -91,6 +91,7 @@ def serve(
     echo(f"serving {reader.root} at {link}")
     if guard.token is not None and not is_loopback(host):
         echo("the token in this link is required by every request; keep it private")
+    threading.Thread(target=reader.warm, name="alpick-serve-warm", daemon=True).start()
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     if open_browser:
