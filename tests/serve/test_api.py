@@ -222,3 +222,45 @@ def test_simulations(client: Any) -> None:
     rounds = sims[0]["rounds"]
     assert {r["strategy"] for r in rounds} == {"random", "coral"}
     assert rounds[-1]["metrics"]["AP50"] == pytest.approx(0.54)
+
+
+def test_warm_fills_the_caches(project_root: Path) -> None:
+    from alpick.serve.reader import Reader
+
+    reader = Reader(project_root)
+    reader.warm()
+    assert {"samples", "gt_counts", "predictions", "scores", "embeddings"} <= set(reader._cache)
+
+
+def test_a_bare_project(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "bare"  # nothing beside it
+    from fastapi.testclient import TestClient
+
+    from alpick.serve.app import create_app
+    from alpick.serve.reader import Reader
+    from alpick.serve.security import LOOPBACK_NAMES, Guard
+
+    images = tmp_path / "data" / "raw" / "images"
+    images.mkdir(parents=True)
+    for i in range(3):
+        Image.new("RGB", (20, 10), (i * 80, 0, 0)).save(images / f"{i}.png")
+    project, _ = Project.initialize(tmp_path)
+    project.close()
+    reader = Reader(tmp_path)
+    reader.warm()
+    app = create_app(reader, guard=Guard(None, LOOPBACK_NAMES))
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        o = c.get("/api/overview").json()
+        assert o["samples"] == 3 and o["labelled"] == 0 and o["tags"] == []
+        grid = c.get("/api/samples").json()
+        assert grid["total"] == 3 and grid["predictions"] is None
+        assert grid["items"][0]["gt"] == [] and grid["items"][0]["pred"] == []
+        s = c.get("/api/samples/2").json()
+        assert s["boxes"] == [] and s["neighbours"] == [] and s["embeddings"] is None
+        assert "alpick embed" in _error(c.get("/api/map"), 404)
+        assert c.post("/api/tags", json={"name": "hand", "sample_ids": [3, 1]}).status_code == 201
+        sel = c.get("/api/tags/hand/selection").json()
+        assert [p["id"] for p in sel["picks"]] == [3, 1] and sel["method"] == "manual"
+        assert sel["picks"][0]["score"] is None and sel["picks"][0]["distance"] is None
+        assert c.get("/api/simulations").json() == {"simulations": []}
+        assert c.get("/api/samples/1/thumb?size=96").status_code == 200

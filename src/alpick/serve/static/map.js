@@ -59,6 +59,7 @@ export async function mapPage(params) {
   }
 
   let sx = new Float32Array(n), sy = new Float32Array(n), cell = new Map(), selected = [];
+  let zoom = 1, panX = 0, panY = 0;  // the view on top of the fitted layout (wheel zooms)
   const CELL = 10;
   const layout = () => {
     const dpr = window.devicePixelRatio || 1;
@@ -69,13 +70,14 @@ export async function mapPage(params) {
     const ox = (W - s * (bx1 - bx0)) / 2, oy = (H - s * (by1 - by0)) / 2;
     cell = new Map();
     for (let i = 0; i < n; i++) {
-      sx[i] = ox + (xy[2 * i] - bx0) * s;
-      sy[i] = H - (oy + (xy[2 * i + 1] - by0) * s);
+      sx[i] = (ox + (xy[2 * i] - bx0) * s) * zoom + panX;
+      sy[i] = (H - (oy + (xy[2 * i + 1] - by0) * s)) * zoom + panY;
       const key = Math.floor(sx[i] / CELL) * 65536 + Math.floor(sy[i] / CELL);
       const list = cell.get(key);
       if (list) list.push(i); else cell.set(key, [i]);
     }
     draw();
+    drawOverlay(null);
   };
   const draw = () => {
     const ctx = points.getContext("2d");
@@ -133,6 +135,14 @@ export async function mapPage(params) {
     tip.hidden = false;
   });
   overlay.addEventListener("mouseleave", () => { tip.hidden = true; });
+  overlay.addEventListener("wheel", (e) => {
+    e.preventDefault();
+    const [x, y] = pos(e), f = e.deltaY < 0 ? 1.25 : 0.8;
+    zoom *= f; panX = x - (x - panX) * f; panY = y - (y - panY) * f;
+    layout();
+  }, { passive: false });
+  const reset = h("button", { id: "reset-view", onclick: () => { zoom = 1; panX = panY = 0; layout(); } }, "reset view");
+  legend.append(h("span", { className: "muted" }, "wheel: zoom · drag: select · click: open"), reset);
   window.addEventListener("mouseup", function up(e) {
     if (!document.body.contains(overlay)) { window.removeEventListener("mouseup", up); return; }
     if (!start) return;
