@@ -148,6 +148,14 @@ def test_grid_sample_map_tag_in_chromium(browser: Any, tmp_path: Path) -> None:
         _until(d, "return document.getElementById('points')?.dataset.drawn === '12'", "the map")
         overlay = d.find_element(By.ID, "overlay")
         w, h = overlay.size["width"], overlay.size["height"]
+        # hover a point: its thumbnail shows
+        x, y = d.execute_script("return window.alpickMap.point(4)")
+        sid = d.execute_script("return window.alpickMap.id(4)")
+        ActionChains(d).move_to_element_with_offset(
+            overlay, int(x - w / 2), int(y - h / 2)
+        ).perform()
+        _until(d, _images("#tooltip:not([hidden]) img", 1), "the hover thumbnail")
+        assert f"sample #{sid}" in d.find_element(By.ID, "tooltip").text
         ActionChains(d).move_to_element_with_offset(
             overlay, -w // 2 + 2, -h // 2 + 2
         ).click_and_hold().move_by_offset(w - 4, h - 4).release().perform()

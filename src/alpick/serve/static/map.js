@@ -180,6 +180,8 @@ export async function mapPage(params) {
       saveBtn.disabled = false;
     }
   });
+  // for tests and the console: a point's position on the canvas, and its sample id
+  window.alpickMap = { n, point: (i) => [sx[i], sy[i]], id: (i) => ids[i] };
   requestAnimationFrame(layout);
   return wrap;
 }
