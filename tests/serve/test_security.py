@@ -149,6 +149,12 @@ def test_create_tag_and_read_it_back_through_the_cli(
         ),
         400,
     )
+    huge = client.post(
+        "/api/tags",
+        content=b"{}",
+        headers={"content-type": "application/json", "content-length": str(10**9)},
+    )
+    assert "too large" in _json_error(huge, 413)
     form = client.post("/api/tags", data={"name": "u", "sample_ids": "1"})
     _json_error(form, 415)
     plain = client.post(

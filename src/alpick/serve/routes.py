@@ -189,6 +189,9 @@ def add_routes(app: "FastAPI", reader: Reader) -> None:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != "application/json":
             raise ApiError(415, "send the new tag as application/json")
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_BODY:
+            raise ApiError(413, "request body too large")
         raw = await request.body()
         if len(raw) > MAX_BODY:
             raise ApiError(413, "request body too large")
