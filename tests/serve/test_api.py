@@ -264,3 +264,59 @@ def test_a_bare_project(tmp_path: Path) -> None:
         assert sel["picks"][0]["score"] is None and sel["picks"][0]["distance"] is None
         assert c.get("/api/simulations").json() == {"simulations": []}
         assert c.get("/api/samples/1/thumb?size=96").status_code == 200
+
+
+def test_scores_are_computed_when_none_were_stored(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from serve_project import make_project
+
+    from alpick.serve.app import create_app
+    from alpick.serve.reader import Reader
+    from alpick.serve.security import LOOPBACK_NAMES, Guard
+
+    root = make_project(tmp_path)
+    with Project.open(root) as p:
+        dets, classes, _ = p.predictions("preds")
+        p.save_predictions("later", dets, classes, source="test")
+        p.select("coral-otf", method="CORAL", n_samples=9, preselected="coral-1",
+                 prediction_set="later", min_confidence=0.1, seed=0)  # fmt: skip
+        assert p.tag("coral-otf").config["inputs"]["scores"] == {
+            "prediction_set": "later",
+            "min_confidence": 0.1,
+        }
+        plain = p.compute_scores("later")
+        at_01 = p.compute_scores("later", min_confidence=0.1)
+        added = p.added_samples("coral-otf")
+    app = create_app(Reader(root), guard=Guard(None, LOOPBACK_NAMES))
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        keys = c.get("/api/overview").json()["scores"]
+        assert "later/uncertainty_entropy" in keys and "preds/uncertainty_entropy" in keys
+        got = c.get("/api/values", params={"color": "score:later/uncertainty_margin"}).json()
+        np.testing.assert_allclose(_floats(got["values"]), plain["uncertainty_margin"], rtol=1e-6)
+        sel = c.get("/api/tags/coral-otf/selection").json()
+        assert sel["score"] == "later/uncertainty_entropy (computed, min_confidence 0.1)"
+        assert [x["id"] for x in sel["picks"]] == [s.id for s in added]
+        for x in sel["picks"]:
+            assert x["score"] == pytest.approx(at_01["uncertainty_entropy"][x["id"] - 1])
+
+
+def test_metadata_is_found_in_or_beside_the_project(tmp_path: Path) -> None:
+    from serve_project import make_project
+
+    from alpick.serve.metadata import find_metadata, read_metadata
+    from alpick.serve.reader import Reader
+
+    root = make_project(tmp_path)
+    assert find_metadata(root) == root / "metadata.csv"
+    (root / "metadata.csv").unlink()
+    assert find_metadata(root) == tmp_path / "orchard" / "metadata.csv"
+    reader = Reader(root)
+    with reader.connect() as conn:
+        table = reader.samples(conn)
+    meta = reader.metadata(table)
+    assert meta["condition"][0] and meta["split"] == ["train"] * 12
+    other = tmp_path / "other.csv"
+    other.write_text("image,condition\nnot_here.png,x\n")
+    assert read_metadata(other, table) == {}
+    other.write_bytes(b"\xff\xfe\x00bad")
+    assert read_metadata(other, table) == {}

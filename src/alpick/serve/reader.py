@@ -9,7 +9,6 @@ so arrays are cached by file name; the sample table is cached by its size and la
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -31,8 +30,6 @@ from alpick.store.arrays import load_npy, load_npz
 
 STATE_DIR = ".alpick"
 DB_NAME = "alpick.db"
-#: Header names taken as the image column of a metadata CSV (else its first column).
-IMAGE_COLUMNS = ("image", "filename", "filenames", "file_name", "sample", "path")
 
 T = TypeVar("T")
 
@@ -99,8 +96,7 @@ class Reader:
 
     Args:
         root: The project folder (holding ``.alpick``).
-        metadata: A CSV of per-image metadata (default: ``metadata.csv`` in the project, when
-            there is one).
+        metadata: A CSV of per-image metadata (default: see :func:`find_metadata`).
     """
 
     def __init__(self, root: Path, *, metadata: Path | None = None) -> None:
@@ -109,8 +105,9 @@ class Reader:
         self.db_path = self.state_dir / DB_NAME
         if not self.db_path.is_file():
             raise AlpickError(f"no alpick project in {self.root} (run `alpick init`)")
-        default = self.root / "metadata.csv"
-        self.metadata_path = metadata or (default if default.is_file() else None)
+        from alpick.serve.metadata import find_metadata
+
+        self.metadata_path = metadata or find_metadata(self.root)
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._cache: dict[str, tuple[Any, Any]] = {}
@@ -262,13 +259,45 @@ class Reader:
 
         return self._cached("predictions", (record.name, record.file), make)
 
+    def computed_scores(
+        self, conn: sqlite3.Connection, prediction_set: str, min_confidence: float = 0.0
+    ) -> dict[str, NDArray[np.float64]]:
+        """The scores of a prediction set computed here (none stored), ``(N,)`` each.
+
+        Raises:
+            ApiError: 404 for an unknown prediction set.
+        """
+        from alpick.serve.scoring import prediction_scores
+
+        pred = self.predictions(conn, prediction_set)
+        assert pred is not None
+        table = self.samples(conn)
+        key = (pred.name, id(pred), len(table.ids), float(min_confidence))
+        return self._cached(
+            "computed_scores",
+            key,
+            lambda: prediction_scores(pred, table, min_confidence=min_confidence),
+        )
+
     def scores(self, conn: sqlite3.Connection) -> dict[str, NDArray[np.float64]]:
         """Every score of every current score set, as ``"set/score"`` to ``(N,)``.
 
-        Sets made before images were added (fewer rows than samples) are left out.
+        Sets made before images were added (fewer rows than samples) are left out. When the
+        latest prediction set has no score set of its name, its scores are computed here and
+        listed as ``"predictions/score"``.
         """
         n = _embeddings.sample_count(conn)
         sets = [s for s in _scores.list_score_sets(conn) if s.rows == n]
+        stored = self._stored_scores(conn, n, sets)
+        latest = _predictions.list_prediction_sets(conn)[-1:]
+        if latest and not any(s.name == latest[0].name for s in sets):
+            computed = self.computed_scores(conn, latest[0].name)
+            return {**stored, **{f"{latest[0].name}/{k}": v for k, v in computed.items()}}
+        return stored
+
+    def _stored_scores(
+        self, conn: sqlite3.Connection, n: int, sets: list[Any]
+    ) -> dict[str, NDArray[np.float64]]:
 
         def make() -> dict[str, NDArray[np.float64]]:
             out: dict[str, NDArray[np.float64]] = {}
@@ -328,36 +357,10 @@ class Reader:
 
     def metadata(self, table: SampleTable) -> dict[str, list[str]]:
         """Metadata column to one string per row (``""`` where the CSV has no row for it)."""
+        from alpick.serve.metadata import read_metadata
+
         path = self.metadata_path
         if path is None or not path.is_file():
             return {}
         key = (str(path), path.stat().st_mtime_ns, len(table.ids))
-        return self._cached("metadata", key, lambda: _read_metadata(path, table))
-
-
-def _read_metadata(path: Path, table: SampleTable) -> dict[str, list[str]]:
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return {}
-    if not rows or not rows[0]:
-        return {}
-    header = [h.strip() for h in rows[0]]
-    image_col = next((i for i, h in enumerate(header) if h.lower() in IMAGE_COLUMNS), 0)
-    by_path = {p: i for i, p in enumerate(table.paths)}
-    by_name: dict[str, int] = {}
-    for i, p in enumerate(table.paths):
-        by_name.setdefault(PurePosixPath(p).name, i)
-    columns = {h: [""] * len(table.ids) for i, h in enumerate(header) if i != image_col and h}
-    for row in rows[1:]:
-        if len(row) <= image_col:
-            continue
-        image = row[image_col].strip().replace("\\", "/")
-        found = by_path.get(image, by_name.get(PurePosixPath(image).name))
-        if found is None:
-            continue
-        for i, h in enumerate(header):
-            if h in columns and i < len(row):
-                columns[h][found] = row[i].strip()
-    return columns
+        return self._cached("metadata", key, lambda: read_metadata(path, table))

@@ -13,18 +13,22 @@ import sqlite3
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from alpick.serve.errors import ApiError
 from alpick.serve.reader import Reader
 from alpick.serve.views import tag_members
-from alpick.store import scores as _scores
 from alpick.store import tags as _tags
 
 #: Distances are computed for at most this many picks (each costs one pass over the picks).
 MAX_DISTANCE_PICKS = 5000
 
 
-def _score_key(reader: Reader, conn: sqlite3.Connection, config: dict[str, Any]) -> str | None:
+def _pick_scores(
+    reader: Reader, conn: sqlite3.Connection, config: dict[str, Any]
+) -> tuple[str | None, NDArray[np.float64] | None]:
+    """The score the config weighs, as the selection read it: from the score set it recorded,
+    else computed from the prediction set it recorded (with its ``min_confidence``)."""
     names = [
         s.get("score")
         for s in config.get("strategies", [])
@@ -32,18 +36,24 @@ def _score_key(reader: Reader, conn: sqlite3.Connection, config: dict[str, Any])
     ]
     origin = (config.get("inputs") or {}).get("scores") or {}
     if not names or not isinstance(origin, dict):
-        return None
-    available = reader.scores(conn)
+        return None, None
+    score = str(names[0]).lower()
+    stored = reader.scores(conn)
     set_name = origin.get("score_set")
-    if set_name is None:  # scores computed on the fly: take the newest set of those predictions
-        sets = [
-            s
-            for s in _scores.list_score_sets(conn)
-            if s.prediction_set == origin.get("prediction_set")
-        ]
-        set_name = sets[-1].name if sets else None
-    key = f"{set_name}/{str(names[0]).lower()}"
-    return key if key in available else None
+    if set_name is not None:
+        key = f"{set_name}/{score}"
+        return (key, stored[key]) if key in stored else (None, None)
+    pred = origin.get("prediction_set")
+    if not isinstance(pred, str):
+        return None, None
+    threshold = origin.get("min_confidence", 0.0)
+    try:
+        computed = reader.computed_scores(conn, pred, float(threshold or 0.0))
+    except (ApiError, ValueError, TypeError):
+        return None, None
+    if score not in computed:
+        return None, None
+    return f"{pred}/{score} (computed, min_confidence {threshold})", computed[score]
 
 
 def selection(reader: Reader, conn: sqlite3.Connection, name: str) -> dict[str, Any]:
@@ -58,8 +68,7 @@ def selection(reader: Reader, conn: sqlite3.Connection, name: str) -> dict[str, 
     before_set = set(before)
     picks = [i for i in members if i not in before_set]
     table = reader.samples(conn)
-    key = _score_key(reader, conn, tag.config)
-    score = reader.scores(conn)[key] if key else None
+    key, score = _pick_scores(reader, conn, tag.config)
     distance: list[float | None] = [None] * len(picks)
     emb_name = (tag.config.get("inputs") or {}).get("embeddings")
     if emb_name and picks:
