@@ -56,6 +56,7 @@ def make_project(base: Path, *, n_train: int = N_TRAIN) -> Path:
             prediction_set="preds",
             seed=0,
         )
+        project.annotate("initial")
     sim = base / "simulation"
     sim.mkdir()
     rows = [

@@ -48,7 +48,8 @@ def test_index_static_and_headers(client: Any) -> None:
 
 def test_overview(client: Any, project_root: Path) -> None:
     o = client.get("/api/overview").json()
-    assert o["samples"] == 12 and o["labelled"] == 12 and o["boxes"] > 0
+    assert o["samples"] == 12 and o["with_boxes"] == 12 and o["boxes"] > 0
+    assert o["annotated"] == 4  # the fixture annotated the tag "initial"
     assert o["classes"] == ["apple"]
     tags = {t["name"]: t for t in o["tags"]}
     assert tags["initial"]["method"] == "CORESET" and tags["initial"]["size"] == 4
@@ -251,7 +252,8 @@ def test_a_bare_project(tmp_path: Path) -> None:
     app = create_app(reader, guard=Guard(None, LOOPBACK_NAMES))
     with TestClient(app, base_url="http://127.0.0.1") as c:
         o = c.get("/api/overview").json()
-        assert o["samples"] == 3 and o["labelled"] == 0 and o["tags"] == []
+        assert o["samples"] == 3 and o["with_boxes"] == 0 and o["tags"] == []
+        assert o["annotated"] == 0
         grid = c.get("/api/samples").json()
         assert grid["total"] == 3 and grid["predictions"] is None
         assert grid["items"][0]["gt"] == [] and grid["items"][0]["pred"] == []

@@ -9,6 +9,7 @@ so arrays are cached by file name; the sample table is cached by its size and la
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -192,6 +193,24 @@ class Reader:
             return counts
 
         return self._cached("gt_counts", (len(table.ids), int(table.ids[-1:].sum()), total), make)
+
+    def annotated(self, table: SampleTable) -> int:
+        """How many samples are annotated: their image is in ``data/train/images`` (where
+        ``alpick annotate`` copies them), by relative path."""
+        folder = self.root / "data" / "train" / "images"
+        if not folder.is_dir():
+            return 0
+
+        def make() -> int:
+            found: set[str] = set()
+            for parent, _, files in os.walk(folder):
+                rel = Path(parent).relative_to(folder).as_posix()
+                prefix = "" if rel == "." else rel + "/"
+                found.update(prefix + name for name in files)
+            return sum(1 for p in table.paths if p in found)
+
+        key = (folder.stat().st_mtime_ns, len(table.ids))
+        return self._cached("annotated", key, make)
 
     def gt_boxes(self, conn: sqlite3.Connection, sample_ids: list[int]) -> dict[int, list[Any]]:
         """Ground-truth boxes ``[x0, y0, x1, y1, class_id]`` of each sample id."""

@@ -61,7 +61,8 @@ def overview(reader: Reader, conn: sqlite3.Connection) -> dict[str, Any]:
     return {
         "project": reader.root.name,
         "samples": len(table.ids),
-        "labelled": int((counts > 0).sum()),
+        "annotated": reader.annotated(table),
+        "with_boxes": int((counts > 0).sum()),
         "boxes": int(counts.sum()),
         "classes": reader.classes(conn),
         "tags": tags,
