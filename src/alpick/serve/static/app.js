@@ -83,9 +83,11 @@ async function gridPage(params) {
     min_score: state.min, max_score: state.max, meta: state.meta, meta_value: state.meta_value,
     sort: state.sort, order: state.order, predictions: state.predictions })}`);
 
+  const metaValues = state.meta ? (await api(`/api/values${query({ color: `meta:${state.meta}` })}`)).categories : [];
   const go = (changes) => {
     const next = { ...state, ...changes };
     if (!("page" in changes)) next.page = 0;
+    if ("meta" in changes && !("meta_value" in changes)) next.meta_value = "";
     location.hash = `#/grid${query(next)}`;
   };
   const select = (name, options, value) => h("select", { name, onchange: (e) => go({ [name]: e.target.value }) },
@@ -114,8 +116,8 @@ async function gridPage(params) {
     h("label", {}, "min ", numberBox("min", state.min)),
     h("label", {}, "max ", numberBox("max", state.max)),
     o.metadata.length ? h("label", {}, "metadata ", select("meta", [["", "—"], ...o.metadata.map((m) => [m, m])], state.meta)) : null,
-    state.meta ? h("label", {}, "= ", h("input", { name: "meta_value", value: state.meta_value ?? "",
-      onchange: (e) => go({ meta_value: e.target.value }) })) : null,
+    state.meta ? h("label", {}, "= ", select("meta_value", [["", "any"], ...metaValues.map((v) => [v, v || "(none)"])],
+      state.meta_value)) : null,
     h("label", {}, "sort ", select("sort", [["", "id"], ...o.scores.map((s) => [s, s])], state.sort)),
     h("label", {}, select("order", [["desc", "high first"], ["asc", "low first"]], state.order || "desc")),
     o.prediction_sets.length > 1 ? h("label", {}, "predictions ", select("predictions",
