@@ -37,7 +37,8 @@ function tagTree(tags) {
   return h("div", {}, [...new Set(roots)].map(build));
 }
 
-function table(headers, rows) {
+function table(headers, rows, empty = "none") {
+  if (!rows.length) return h("p", { className: "muted" }, empty);
   return h("table", {}, h("tr", {}, headers.map((x) => h("th", {}, x))),
     rows.map((r) => h("tr", {}, r.map((c) => h("td", { className: typeof c === "number" ? "num" : null },
       typeof c === "number" ? fmt(c) : c)))));
@@ -60,7 +61,8 @@ async function overviewPage() {
       o.prediction_sets.map((p) => [p.name, p.source, p.classes.join(", "), p.samples, p.boxes, p.created_at])),
     h("h2", {}, "Score sets"),
     table(["name", "from predictions", "scores", "created"],
-      o.score_sets.map((s) => [s.name, s.prediction_set, s.scores.join(", "), s.created_at])),
+      o.score_sets.map((s) => [s.name, s.prediction_set, s.scores.join(", "), s.created_at]),
+      o.scores.length ? "none stored; the grid and the map use scores computed from the latest prediction set" : "none"),
     h("h2", {}, "Embedding sets"),
     table(["name", "model", "dim", "rows", "created"],
       o.embedding_sets.map((e) => [e.name, e.model, e.dim, e.rows, e.created_at])),
