@@ -156,6 +156,10 @@ def main() -> None:
             for item in page["items"]:
                 fetch(f"{base}/api/samples/{item['id']}/thumb?size=256")
             row("48 thumbnails of that page (made, cold)", time.perf_counter() - start)
+            start = time.perf_counter()
+            for item in page["items"]:
+                fetch(f"{base}/api/samples/{item['id']}/thumb?size=256")
+            row("the same 48 thumbnails again (cached)", time.perf_counter() - start)
             cold_map, body = fetch(base + "/api/map")
             row(
                 "map data (first request; PCA warmed at start)",

@@ -227,15 +227,22 @@ class Reader:
                 out[sid].append([round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1), cls])
         return out
 
-    def image_path(self, conn: sqlite3.Connection, sample_id: int) -> Path:
-        """The image file of a sample: its stored relative path under the images folder.
+    def image_file(self, conn: sqlite3.Connection, sample_id: int) -> tuple[Path, str]:
+        """The image file of a sample (its stored relative path under the images folder) and
+        the hash of its bytes.
 
         Raises:
             ApiError: 404 for an unknown sample or a missing file; 403 if the stored path
                 resolves outside the images folder (a symlink or a ``..`` pointing out).
         """
-        table = self.samples(conn)
-        rel = table.paths[table.row(sample_id)]
+        row = None
+        if -(2**63) <= sample_id < 2**63:
+            row = conn.execute(
+                "SELECT path, hash FROM samples WHERE id = ?", (sample_id,)
+            ).fetchone()
+        if row is None:
+            raise ApiError(404, f"no sample with id {sample_id}")
+        rel, digest = str(row[0]), str(row[1])
         if PurePosixPath(rel).is_absolute() or ".." in PurePosixPath(rel).parts:
             raise ApiError(403, f"sample {sample_id} lies outside the images folder")
         path = (self.images_dir / rel).resolve()
@@ -243,7 +250,7 @@ class Reader:
             raise ApiError(403, f"sample {sample_id} lies outside the images folder")
         if not path.is_file():
             raise ApiError(404, f"the image of sample {sample_id} is missing")
-        return path
+        return path, digest
 
     # --- sets -----------------------------------------------------------------------------------
 

@@ -151,9 +151,7 @@ def add_routes(app: "FastAPI", reader: Reader) -> None:
         if size not in SIZES:
             raise ApiError(400, f"size must be one of {', '.join(map(str, SIZES))}")
         with reader.connect() as conn:
-            image = reader.image_path(conn, sample_id)
-            table = reader.samples(conn)
-            digest = table.hashes[table.row(sample_id)]
+            image, digest = reader.image_file(conn, sample_id)
         path = thumbnail(image, reader.state_dir / "thumbs", sample_id, digest, size)
         return FileResponse(
             path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
@@ -162,7 +160,7 @@ def add_routes(app: "FastAPI", reader: Reader) -> None:
     @app.get("/api/samples/{sample_id}/image")
     def image(sample_id: int) -> Response:
         with reader.connect() as conn:
-            path = reader.image_path(conn, sample_id)
+            path, _ = reader.image_file(conn, sample_id)
         body, media = browser_image(path)
         headers = {"Cache-Control": "private, max-age=3600"}
         if isinstance(body, bytes):
