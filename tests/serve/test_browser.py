@@ -99,6 +99,7 @@ def _images(selector: str, n: int) -> str:
 def test_grid_sample_map_tag_in_chromium(browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 
     root = make_project(tmp_path)
     out = artifacts()
@@ -164,6 +165,27 @@ def test_grid_sample_map_tag_in_chromium(browser: Any, tmp_path: Path) -> None:
             d,
             "return document.getElementById('map-status').textContent.includes('12 selected')",
             "12 selected points",
+        )
+        # a lasso around one point selects just it
+        Select(d.find_element(By.ID, "mode")).select_by_value("lasso")
+        ActionChains(d).move_to_element_with_offset(
+            overlay, int(x - w / 2 - 6), int(y - h / 2 - 6)
+        ).click_and_hold().move_by_offset(12, 0).move_by_offset(0, 12).move_by_offset(
+            -12, 0
+        ).release().perform()
+        _until(
+            d,
+            "return document.getElementById('map-status').textContent === '1 selected'",
+            "1 point in the lasso",
+        )
+        Select(d.find_element(By.ID, "mode")).select_by_value("box")
+        ActionChains(d).move_to_element_with_offset(
+            overlay, -w // 2 + 2, -h // 2 + 2
+        ).click_and_hold().move_by_offset(w - 4, h - 4).release().perform()
+        _until(
+            d,
+            "return document.getElementById('map-status').textContent.includes('12 selected')",
+            "12 selected again",
         )
         d.find_element(By.ID, "tag-name").send_keys("from-browser")
         d.find_element(By.ID, "save-tag").click()

@@ -26,7 +26,9 @@ def serve(
     port: int = typer.Option(0, "--port", help="Port (0: a free one, printed)."),
     open_browser: bool = typer.Option(False, "--open", help="Open the app in a browser."),
     metadata: Path | None = typer.Option(
-        None, "--metadata", help="CSV of per-image metadata (default: metadata.csv in the project)."
+        None,
+        "--metadata",
+        help="CSV of per-image metadata (default: metadata.csv in or beside the project).",
     ),
 ) -> None:
     """Browse the project in a web browser: tags, grid with boxes, samples, map, curves."""

@@ -95,16 +95,30 @@ export async function mapPage(params) {
     }
     points.dataset.drawn = String(n);
   };
-  const drawOverlay = (rect) => {
+  const drawOverlay = (rect, poly) => {
     const ctx = overlay.getContext("2d");
     ctx.clearRect(0, 0, overlay.width, overlay.height);
     ctx.strokeStyle = "#111"; ctx.lineWidth = 1;
     for (const i of selected) ctx.strokeRect(sx[i] - 3, sy[i] - 3, 6, 6);
+    ctx.fillStyle = "rgba(37,99,235,.12)"; ctx.strokeStyle = "#2563eb";
     if (rect) {
-      ctx.fillStyle = "rgba(37,99,235,.12)"; ctx.strokeStyle = "#2563eb";
       ctx.fillRect(rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1]);
       ctx.strokeRect(rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1]);
     }
+    if (poly && poly.length > 1) {
+      ctx.beginPath(); ctx.moveTo(poly[0][0], poly[0][1]);
+      for (const [px, py] of poly.slice(1)) ctx.lineTo(px, py);
+      ctx.closePath(); ctx.fill(); ctx.stroke();
+    }
+  };
+  // even-odd rule: is (x, y) inside the closed polygon?
+  const inside = (poly, x, y) => {
+    let hit = false;
+    for (let a = 0, b = poly.length - 1; a < poly.length; b = a++) {
+      const [xa, ya] = poly[a], [xb, yb] = poly[b];
+      if ((ya > y) !== (yb > y) && x < ((xb - xa) * (y - ya)) / (yb - ya) + xa) hit = !hit;
+    }
+    return hit;
   };
   const nearest = (x, y) => {
     let best = -1, bestD = 36;
@@ -119,12 +133,13 @@ export async function mapPage(params) {
   };
   const tip = document.getElementById("tooltip");
   const pos = (e) => { const b = overlay.getBoundingClientRect(); return [e.clientX - b.left, e.clientY - b.top]; };
-  let start = null;
-  overlay.addEventListener("mousedown", (e) => { start = pos(e); e.preventDefault(); });
+  let start = null, path = [];
+  overlay.addEventListener("mousedown", (e) => { start = pos(e); path = [start]; e.preventDefault(); });
   overlay.addEventListener("mousemove", (e) => {
     const [x, y] = pos(e);
     if (start) {
       tip.hidden = true;
+      if (mode.value === "lasso") { path.push([x, y]); drawOverlay(null, path); return; }
       drawOverlay([Math.min(start[0], x), Math.min(start[1], y), Math.max(start[0], x), Math.max(start[1], y)]);
       return;
     }
@@ -142,7 +157,9 @@ export async function mapPage(params) {
     layout();
   }, { passive: false });
   const reset = h("button", { id: "reset-view", onclick: () => { zoom = 1; panX = panY = 0; layout(); } }, "reset view");
-  legend.append(h("span", { className: "muted" }, "wheel: zoom · drag: select · click: open"), reset);
+  const mode = h("select", { id: "mode" }, h("option", { value: "box" }, "box"), h("option", { value: "lasso" }, "lasso"));
+  legend.append(h("span", { className: "muted" }, "wheel: zoom · drag: select · click: open"),
+    h("label", {}, "select with ", mode), reset);
   window.addEventListener("mouseup", function up(e) {
     if (!document.body.contains(overlay)) { window.removeEventListener("mouseup", up); return; }
     if (!start) return;
@@ -153,9 +170,13 @@ export async function mapPage(params) {
       if (i >= 0) location.hash = `#/sample/${ids[i]}`;
       return;
     }
-    const [x0, x1, y0, y1] = [Math.min(s[0], x), Math.max(s[0], x), Math.min(s[1], y), Math.max(s[1], y)];
+    const poly = mode.value === "lasso" ? [...path, [x, y]] : null;
+    const xs = poly ? poly.map((p) => p[0]) : [s[0], x], ys = poly ? poly.map((p) => p[1]) : [s[1], y];
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
     selected = [];
-    for (let i = 0; i < n; i++) if (sx[i] >= x0 && sx[i] <= x1 && sy[i] >= y0 && sy[i] <= y1) selected.push(i);
+    for (let i = 0; i < n; i++) {
+      if (sx[i] >= x0 && sx[i] <= x1 && sy[i] >= y0 && sy[i] <= y1 && (!poly || inside(poly, sx[i], sy[i]))) selected.push(i);
+    }
     drawOverlay(null);
     status.textContent = `${selected.length.toLocaleString()} selected`;
     saveBtn.disabled = selected.length === 0;
