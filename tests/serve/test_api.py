@@ -322,3 +322,14 @@ def test_metadata_is_found_in_or_beside_the_project(tmp_path: Path) -> None:
     assert read_metadata(other, table) == {}
     other.write_bytes(b"\xff\xfe\x00bad")
     assert read_metadata(other, table) == {}
+
+
+def test_every_front_end_file_is_served_and_nothing_else() -> None:
+    from alpick.serve.app import STATIC
+
+    folder = Path(__file__).resolve().parents[2] / "src" / "alpick" / "serve" / "static"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(STATIC)
+    for name in STATIC:
+        text = (folder / name).read_text()
+        assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")
+        assert "https://" not in text and "cdn" not in text.lower()
