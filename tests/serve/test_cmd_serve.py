@@ -116,3 +116,18 @@ def test_help_stays_light() -> None:
     )
     result = _alpick(code=code)
     assert result.returncode == 0, result.stderr
+
+
+def test_open_hands_the_link_to_the_browser(project_root: Path, tmp_path: Path) -> None:
+    import shlex
+    import time
+
+    seen = tmp_path / "opened.txt"
+    script = f"import sys; open({str(seen)!r}, 'w').write(sys.argv[1])"
+    browser = f"{shlex.quote(sys.executable)} -c {shlex.quote(script)} %s"
+    with Server(project_root, "--open", env={"BROWSER": browser}) as server:
+        for _ in range(100):
+            if seen.exists() and seen.read_text():
+                break
+            time.sleep(0.1)
+        assert seen.read_text() == server.url
