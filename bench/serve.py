@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from alpick.api import Project
 from alpick.formats.detections import Classes, Detections
-from alpick.store.project import Project
 
 TARGET_S = 1.0
 SRC = Path(__file__).resolve().parents[1] / "src"

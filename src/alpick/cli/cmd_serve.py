@@ -7,9 +7,8 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import state
+from alpick.cli.common import open_project
 from alpick.errors import AlpickError
-from alpick.serve import MISSING_EXTRA
 
 
 def register(app: typer.Typer) -> None:
@@ -32,18 +31,6 @@ def serve(
     ),
 ) -> None:
     """Browse the project in a web browser: tags, grid with boxes, samples, map, curves."""
-    try:
-        import fastapi  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError:
-        raise AlpickError(MISSING_EXTRA) from None
-    from alpick.serve.server import serve as run
-    from alpick.store.project import DB_NAME, STATE_DIR
-
-    start = (state.project_dir or Path.cwd()).resolve()
-    root = next((d for d in (start, *start.parents) if (d / STATE_DIR / DB_NAME).is_file()), None)
-    if root is None:
-        raise AlpickError(f"no alpick project found in {start} or its parents (run `alpick init`)")
     if metadata is not None and not metadata.is_file():
         raise AlpickError(f"metadata file {metadata} does not exist")
 
@@ -51,4 +38,8 @@ def serve(
         typer.echo(line)
         sys.stdout.flush()
 
-    run(root, host=host, port=port, open_browser=open_browser, metadata=metadata, echo=echo)
+    project = open_project()
+    try:
+        project.serve(host=host, port=port, open_browser=open_browser, metadata=metadata, echo=echo)
+    finally:
+        project.close()
