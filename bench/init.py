@@ -1,6 +1,6 @@
 """Benchmark: importing a 10,000-image folder with KITTI labels (``alpick init``).
 
-Ours: ``Project.create(...).import_samples()`` -- sizes from image headers, one read + blake2b
+Ours: ``ProjectStore.create(...).import_samples()`` -- sizes from image headers, one read + blake2b
 per file, labels parsed as text, one transaction. Baseline: the naive way -- decode every image
 (``PIL ... .convert("RGB")``) to learn its size and read each label file with
 ``numpy.genfromtxt`` -- timed on a subset and reported per image.
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from alpick.store.project import Project
+from alpick.store.project import ProjectStore
 
 
 def make_dataset(root: Path, n: int, *, width: int = 64, height: int = 48) -> None:
@@ -79,13 +79,13 @@ def main() -> None:
         base_rate = min(args.baseline_n, args.n) / base_s
 
         start = time.perf_counter()
-        with Project.create(root) as project:
+        with ProjectStore.create(root) as project:
             report = project.import_samples()
         ours_s = time.perf_counter() - start
         ours_rate = report.added / ours_s
 
         start = time.perf_counter()
-        with Project.open(root) as project:
+        with ProjectStore.open(root) as project:
             again = project.import_samples()
         rescan_s = time.perf_counter() - start
 

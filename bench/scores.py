@@ -7,7 +7,7 @@ times, in one run:
 * ours: bulk read of the whole folder into ``Detections`` (``alpick.formats.kitti
   .load_kitti_dir``), one ``BoxTable.from_detections`` and ``compute_scores`` for every score;
 * ours end to end, as ``alpick scores --predictions DIR --out FILE.csv`` runs outside a
-  project: ``alpick.loop.scoring.score_folder`` (format dispatch, checks) plus the CSV file;
+  project: ``alpick.project.scores.score_folder`` (format dispatch, checks) plus the CSV file;
 * the tutorial's approach on the first ``--baseline-files`` files: its ``load_model_outputs``
   (one ``numpy.genfromtxt`` per file, a ``BoundingBox`` object per box, class probabilities
   built per box as Python lists by ``from_scores``) and the platform scorer's per-image loops,
@@ -34,7 +34,7 @@ import numpy as np
 
 from alpick.formats.detections import Classes
 from alpick.formats.kitti import load_kitti_dir
-from alpick.loop.scoring import score_folder, write_scores_csv
+from alpick.project.scores import score_folder, write_scores_csv
 from alpick.scores import SCORES, BoxTable, compute_scores
 
 CLASS_NAMES = ("apple",)  # the tutorial's orchard: one class

@@ -1,7 +1,11 @@
-"""The Python API users script against: ``from alpick import Project``.
+"""The facade users script against and the CLI calls: ``from alpick import Project``.
 
-``Project`` is the store's project plus the verbs of the loop (select, annotate); it sits above
-``store/``, ``select/`` and ``loop/`` so that those stay independent of each other.
+Every user verb lives here. :class:`Project` is the project store
+(:class:`~alpick.store.project.ProjectStore`) plus the verbs on a project; the verbs that need
+no project (scoring or evaluating a folder, merging simulations, TLT/TAO files and commands,
+generating and converting data) and the settings types they take are this module's functions
+and names, imported lazily so that ``import alpick`` stays instant. The work is done below,
+in ``project/``, ``simulate/`` and ``tlt/``; nothing below imports this module.
 
 Example:
     >>> project = Project.open()                      # doctest: +SKIP
@@ -19,22 +23,91 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alpick.errors import AlpickError
 from alpick.formats.labels_dir import YOLO_NAME_FILES
+from alpick.lazy import lazy_exports
 from alpick.store.labels_io import label_suffix
-from alpick.store.project import Project as _StoreProject
-from alpick.store.records import PredictionSet, Tag
+from alpick.store.project import ProjectStore, find_project_root
+from alpick.store.records import EmbeddingSet, PredictionSet, Tag
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from alpick.loop.scoring import ScoreReport
-    from alpick.loop.selection import SelectionReport
+    from alpick.data.minneapple import convert_minneapple
+    from alpick.data.orchard import generate_orchard
+    from alpick.detector.config import TrainConfig
+    from alpick.detector.train import TrainResult
+    from alpick.project.embed import EmbedReport
+    from alpick.project.evaluate import evaluate_folders
+    from alpick.project.predictions import PredictionImport
+    from alpick.project.scores import ScoreReport, format_scores_csv, score_folder, write_scores_csv
+    from alpick.project.select import SelectionReport, read_config_file
+    from alpick.project.train import PredictReport, predict_to_folder
     from alpick.select import SelectionConfig
+    from alpick.select.presets import METHODS
+    from alpick.simulate.report import merge_simulations
+    from alpick.simulate.runner import RoundResult, SimulationConfig
+    from alpick.tlt.commands import check_runnable, format_command, run_commands
+    from alpick.tlt.workspace import SpecSettings, TltWorkspace
+    from alpick.tlt.yolo_v4 import BoxSet, kitti_boxes, spec_summary
+
+__all__ = [
+    "METHODS",
+    "Project",
+    "SimulationConfig",
+    "SpecSettings",
+    "TltWorkspace",
+    "TrainConfig",
+    "check_runnable",
+    "convert_minneapple",
+    "evaluate_folders",
+    "find_project_root",
+    "format_command",
+    "format_scores_csv",
+    "generate_orchard",
+    "kitti_boxes",
+    "merge_simulations",
+    "predict_to_folder",
+    "read_config_file",
+    "run_commands",
+    "score_folder",
+    "spec_summary",
+    "write_scores_csv",
+]
+
+#: The verbs that need no project, and the settings types, by the module that holds them.
+_LAZY = {
+    "METHODS": "alpick.select.presets",
+    "SimulationConfig": "alpick.simulate.runner",
+    "SpecSettings": "alpick.tlt.workspace",
+    "TltWorkspace": "alpick.tlt.workspace",
+    "TrainConfig": "alpick.detector.config",
+    "check_runnable": "alpick.tlt.commands",
+    "convert_minneapple": "alpick.data.minneapple",
+    "evaluate_folders": "alpick.project.evaluate",
+    "format_command": "alpick.tlt.commands",
+    "format_scores_csv": "alpick.project.scores",
+    "generate_orchard": "alpick.data.orchard",
+    "kitti_boxes": "alpick.tlt.yolo_v4",
+    "merge_simulations": "alpick.simulate.report",
+    "predict_to_folder": "alpick.project.train",
+    "read_config_file": "alpick.project.select",
+    "run_commands": "alpick.tlt.commands",
+    "score_folder": "alpick.project.scores",
+    "spec_summary": "alpick.tlt.yolo_v4",
+    "write_scores_csv": "alpick.project.scores",
+}
 
 
-class Project(_StoreProject):
-    """An alpick project: samples, labels, tags, embeddings, predictions and scores."""
+__getattr__ = lazy_exports(__name__, _LAZY)
+
+
+class Project(ProjectStore):
+    """An alpick project: samples, labels, tags, embeddings, predictions, scores, runs, and
+    every verb of the loop on them."""
+
+    # --- the oracle and tags -------------------------------------------------------------------
 
     def annotate(
         self, tag: str, *, src: Path | str = "data/raw", dst: Path | str = "data/train"
@@ -56,7 +129,7 @@ class Project(_StoreProject):
         Raises:
             AlpickError: If the tag is unknown or one of its images is missing from ``src``.
         """
-        from alpick.loop.oracle import annotate
+        from alpick.project.annotate import annotate
 
         samples = self.tag_samples(tag)
         return annotate(
@@ -66,6 +139,57 @@ class Project(_StoreProject):
             label_suffix=label_suffix(self.label_format),
             shared_label_files=YOLO_NAME_FILES if self.label_format == "yolo" else (),
         )
+
+    def create_tag_from_file(self, name: str, path: Path) -> Tag:
+        """Make tag ``name`` of the images listed in ``path`` (one relative path or unique file
+        name per line).
+
+        Raises:
+            AlpickError: For an unreadable file, a name matching no image, or a bad tag name.
+        """
+        from alpick.store.names import read_filenames, resolve_names
+
+        ids = resolve_names(read_filenames(path), self.samples(), what=str(path))
+        return self.create_tag(name, ids, config={"from_file": str(Path(path).resolve())})
+
+    # --- embeddings ----------------------------------------------------------------------------
+
+    def embed(self, **settings: Any) -> EmbedReport:
+        """Embed every sample into a named set, reusing and extending what it already holds
+        (``alpick embed``); keyword settings as :func:`alpick.project.embed.embed_project`.
+
+        Raises:
+            AlpickError: On bad settings, unreadable images (unless ``skip_bad``), or an empty
+                project.
+        """
+        from alpick.project.embed import embed_project
+
+        return embed_project(self, **settings)
+
+    def import_embeddings(
+        self, path: Path, *, filenames: Path | None = None, name: str | None = None
+    ) -> EmbeddingSet:
+        """Import embeddings computed elsewhere (a lightly-embed CSV, or a ``.npy`` with a
+        file of names), aligned to the samples by file name."""
+        from alpick.store.embeddings_import import import_embeddings
+
+        return import_embeddings(self, path, filenames=filenames, name=name)
+
+    def export_embeddings(self, path: Path, name: str | None = None) -> EmbeddingSet:
+        """Write an embedding set (``None``: the latest) as the CSV ``lightly-embed`` writes."""
+        from alpick.formats.embeddings_csv import save_embeddings_csv
+
+        array, record = self.embeddings(name)
+        save_embeddings_csv(path, [s.path for s in self.samples()], array)
+        return record
+
+    def draw_embedding_map(self, out_png: Path, name: str | None = None) -> EmbeddingSet:
+        """Draw a 2-D map (PCA) of an embedding set (``None``: the latest), coloured by tag."""
+        from alpick.project.embed import draw_embedding_map
+
+        return draw_embedding_map(self, out_png, name)
+
+    # --- predictions and scores ----------------------------------------------------------------
 
     def import_predictions(
         self, pred_dir: Path | str, fmt: str = "kitti", *, name: str | None = None
@@ -84,9 +208,31 @@ class Project(_StoreProject):
             AlpickError: For an unknown format, a missing or empty folder, a folder whose files
                 name no image of the project, or a malformed file (``FILE:LINE``).
         """
-        from alpick.loop.scoring import import_predictions
+        return self.import_predictions_report(pred_dir, fmt, name=name).record
 
-        return import_predictions(self, Path(pred_dir), fmt, name=name)[0]
+    def import_predictions_report(
+        self, pred_dir: Path | str, fmt: str = "kitti", *, name: str | None = None
+    ) -> PredictionImport:
+        """:meth:`import_predictions`, returning the boxes and the files that matched no
+        image or no file."""
+        from alpick.project.predictions import import_predictions
+
+        return import_predictions(self, Path(pred_dir), fmt, name=name)
+
+    def export_predictions(
+        self,
+        out_dir: Path,
+        *,
+        name: str | None = None,
+        fmt: str = "lightly",
+        task: str | None = None,
+    ) -> tuple[PredictionSet, int, Path]:
+        """Write a prediction set (``None``: the latest) as the platform successor's layout
+        (``lightly``) or TLT KITTI files (``kitti``); returns the set, the image count and
+        where the files went."""
+        from alpick.project.predictions import export_predictions
+
+        return export_predictions(self, out_dir, name=name, fmt=fmt, task=task)
 
     def score_predictions(
         self,
@@ -116,7 +262,7 @@ class Project(_StoreProject):
         Raises:
             AlpickError: As :meth:`import_predictions`, or for an unknown score or reduction.
         """
-        from alpick.loop.scoring import score_prediction_dir
+        from alpick.project.scores import score_prediction_dir
 
         return score_prediction_dir(
             self,
@@ -177,11 +323,13 @@ class Project(_StoreProject):
         Raises:
             AlpickError: If there is no such set, or for an unknown score or reduction.
         """
-        from alpick.loop.scoring import score_prediction_set
+        from alpick.project.scores import score_prediction_set
 
         return score_prediction_set(
             self, prediction_set, names=scores, reduction=reduction, min_confidence=min_confidence
         )[0]
+
+    # --- selection -----------------------------------------------------------------------------
 
     def select(
         self,
@@ -202,8 +350,8 @@ class Project(_StoreProject):
 
         Args:
             new_tag: The new tag's name; it must not exist.
-            method: ``RANDOM``, ``CORESET`` or ``CORAL`` (case-insensitive); CORESET when
-                neither ``method`` nor ``config`` is given.
+            method: ``RANDOM``, ``CORESET``, ``CORAL`` or ``UNCERTAINTY`` (case-insensitive);
+                CORESET when neither ``method`` nor ``config`` is given.
             n_samples: The TOTAL size of the new tag, the preselected samples included
                 (overrides the config's total).
             preselected: The tag selected so far; the new tag starts with its samples and
@@ -225,7 +373,7 @@ class Project(_StoreProject):
             config is the engine config plus ``inputs`` (the sets it read).
 
         Raises:
-            AlpickError: See :func:`alpick.loop.selection.select_for_project`.
+            AlpickError: See :func:`alpick.project.select.select_for_project`.
         """
         return self.select_report(
             new_tag,
@@ -264,15 +412,12 @@ class Project(_StoreProject):
         first, as :meth:`score_predictions` does, when the config reads scores or predicted
         classes; it replaces ``prediction_set``.
         """
-        from alpick.loop.selection import build_config, select_for_project
+        from alpick.project.select import SelectionRequest, build_config, select_for_project
 
         resolved, method_name = build_config(
             method=method, n_samples=n_samples, score=score, config=config
         )
-        return select_for_project(
-            self,
-            new_tag,
-            resolved,
+        request = SelectionRequest(
             method=method_name,
             preselected=preselected,
             embeddings=embeddings,
@@ -283,3 +428,82 @@ class Project(_StoreProject):
             min_confidence=min_confidence,
             seed=seed,
         )
+        return select_for_project(self, new_tag, resolved, request)
+
+    # --- the detector --------------------------------------------------------------------------
+
+    def train(
+        self,
+        tag: str,
+        *,
+        out: Path | None = None,
+        resume: Path | None = None,
+        init: Path | None = None,
+        progress: bool = True,
+        log: Callable[[str], None] | None = None,
+        **settings: Any,
+    ) -> TrainResult:
+        """Train the built-in detector on the labelled samples of ``tag`` and record the run.
+
+        Args:
+            tag: Whose samples (with the project's labels) are the training set.
+            out: Run folder (default ``runs/<tag>``).
+            resume: A checkpoint (or run folder) to continue from; its settings are the
+                defaults of ``settings``.
+            init: A checkpoint (or run folder) whose weights to start from (a warm start); its
+                model settings are kept.
+            progress: Show a progress bar (on standard error).
+            log: Told, a line each, the settings fitted to the data and why.
+            settings: :class:`~alpick.detector.config.TrainConfig` fields to change; those not
+                given are fitted to the data (input size, anchors, schedule) or the defaults.
+
+        Raises:
+            AlpickError: For an unknown or empty tag, a tag without labelled boxes, bad
+                settings or a bad checkpoint.
+        """
+        from dataclasses import replace
+
+        from alpick.detector.config import TrainConfig
+        from alpick.detector.train import init_config, resume_config
+        from alpick.project.train import train_tag
+
+        if resume and init:
+            raise AlpickError("give resume or init, not both")
+        if resume:
+            config = resume_config(resume, **settings)
+        elif init:
+            config = init_config(init, **settings)
+        else:
+            config = replace(TrainConfig(), **settings)
+        return train_tag(
+            self, tag, config, out=out, resume=resume, init=init, progress=progress, log=log
+        )
+
+    def predict(self, run: Path, out: Path, **options: Any) -> PredictReport:
+        """Predict with a trained run on the project's images (or ``images``, or ``tag``'s
+        samples): KITTI files in ``out`` and a prediction set; options as
+        :func:`alpick.project.train.predict_to_folder`."""
+        from alpick.project.train import predict_to_folder
+
+        return predict_to_folder(run, out, project=self, **options)
+
+    # --- simulation and TLT --------------------------------------------------------------------
+
+    def simulate(
+        self, config: SimulationConfig, train: TrainConfig, **options: Any
+    ) -> tuple[list[RoundResult], Path]:
+        """Run (or resume) a simulation on the project's labelled pool and write its report
+        (``alpick simulate``); returns every round and the report's path.
+
+        Options (``out_dir`` and ``test_labels`` required) as
+        :func:`alpick.simulate.on_project.simulate_project`.
+        """
+        from alpick.simulate.on_project import simulate_project
+
+        return simulate_project(self, config, train, **options)
+
+    def tlt_boxes(self, tag: str | None = None) -> BoxSet:
+        """The labelled boxes of ``tag`` (``None``: every sample) for a TLT/TAO YOLOv4 spec."""
+        from alpick.tlt.yolo_v4 import project_boxes
+
+        return project_boxes(self, tag)

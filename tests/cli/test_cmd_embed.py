@@ -11,7 +11,7 @@ from PIL import Image
 from alpick.api import Project
 from alpick.errors import AlpickError
 from alpick.formats.embeddings_csv import load_embeddings_csv
-from alpick.loop.embedding import embed_project
+from alpick.project.embed import embed_project
 
 
 def _pool(root: Path, n: int, start: int = 0) -> None:

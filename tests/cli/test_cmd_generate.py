@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from alpick.cli.cmd_generate import parse_size
 from alpick.cli.main import app
 from alpick.errors import AlpickError
 
@@ -44,11 +43,3 @@ def test_unwritable_out_prints_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
     assert "Traceback" not in proc.stderr
-
-
-def test_parse_size() -> None:
-    assert parse_size("256x448") == (256, 448)
-    assert parse_size("720X1280") == (720, 1280)
-    for bad in ("256", "ax448", "256x448x3", "-1x5"):
-        with pytest.raises(AlpickError):
-            parse_size(bad)

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from alpick.api import Project
 from alpick.cli.main import app
 from alpick.errors import AlpickError
-from alpick.formats.tlt_spec import Block, load_spec
-from alpick.loop.tlt_anchors import parse_anchors, yolo_anchors
+from alpick.tlt.anchors import parse_anchors, yolo_anchors
+from alpick.tlt.spec import Block, load_spec
 
 runner = CliRunner()
 SPEC = Path("yolo_v4/specs/yolo_v4.txt")

@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import alpick
 from alpick.formats import Classes
 from alpick.formats.kitti import load_kitti
+
+# The checkout under test, not whichever alpick the interpreter has installed.
+SRC = str(Path(alpick.__file__).parents[1])
 
 
 def _alpick(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -18,7 +22,7 @@ def _alpick(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         capture_output=True,
         text=True,
-        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": SRC},
     )
 
 

@@ -24,7 +24,9 @@ def test_parse_size_rejects(text: str) -> None:
 
 
 def test_train_config_round_trip() -> None:
-    config = TrainConfig(epochs=3, input_size=(128, 96), levels=(3, 4), arch="fcos", hue=0.0)
+    config = TrainConfig(
+        epochs=3, input_size=(128, 96), levels=(3, 4), aspect_ratios=(1.0,), arch="fcos", hue=0.0
+    )
     data = config.to_dict()
     assert data["input_size"] == [128, 96]
     assert TrainConfig.from_dict({**data, "unknown": 1}) == config
@@ -51,8 +53,18 @@ def test_model_config_round_trip() -> None:
         {"hue": 0.7},
         {"jitter": 1.0},
         {"saturation": 0.5},
+        {"steps": 0},
+        {"steps": 10, "epochs": 2},
+        {"freeze": 6},
+        {"aspect_ratios": (0.0,)},
     ],
 )
 def test_train_config_rejects(kwargs: dict[str, object]) -> None:
     with pytest.raises(AlpickError):
         TrainConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_model_config_needs_fitting() -> None:
+    with pytest.raises(AlpickError, match="not fitted"):
+        TrainConfig().model_config()
+    assert not TrainConfig(input_size=(64, 64)).fitted

@@ -139,8 +139,10 @@ def test_resumed_run_equals_unbroken_run(
 
     real_save = train_module._save_epoch
 
-    def save_then_interrupt(out_dir: Path, cfg: TrainConfig, *args: object) -> None:
-        real_save(out_dir, cfg, *args)  # type: ignore[arg-type]
+    def save_then_interrupt(
+        out_dir: Path, cfg: TrainConfig, *args: object, **kwargs: object
+    ) -> None:
+        real_save(out_dir, cfg, *args, **kwargs)  # type: ignore[arg-type]
         if args[-1][-1]["epoch"] == 1:  # type: ignore[index]
             raise KeyboardInterrupt  # Ctrl-C right after epoch 1 was saved
 

@@ -6,24 +6,24 @@ import pytest
 
 from alpick.errors import AlpickError
 from alpick.formats.detections import Classes, Detections
-from alpick.store.project import Project
+from alpick.store.project import ProjectStore
 
 
 @pytest.fixture
-def project(make_pool: Callable[..., Path]) -> Project:
-    p = Project.create(make_pool(4))
+def project(make_pool: Callable[..., Path]) -> ProjectStore:
+    p = ProjectStore.create(make_pool(4))
     p.import_samples()
     return p
 
 
-def _files(project: Project, kind: str) -> list[str]:
+def _files(project: ProjectStore, kind: str) -> list[str]:
     return sorted(f.name for f in (project.state_dir / kind).iterdir())
 
 
 # --- embeddings --------------------------------------------------------------------------------
 
 
-def test_embeddings_round_trip_and_latest(project: Project) -> None:
+def test_embeddings_round_trip_and_latest(project: ProjectStore) -> None:
     with pytest.raises(AlpickError, match=r"no embeddings \(run `alpick embed`"):
         project.embeddings()
     a = np.arange(12, dtype=np.float64).reshape(4, 3)
@@ -45,7 +45,7 @@ def test_embeddings_round_trip_and_latest(project: Project) -> None:
         project.embeddings("x")
 
 
-def test_embeddings_replace_keeps_one_file(project: Project) -> None:
+def test_embeddings_replace_keeps_one_file(project: ProjectStore) -> None:
     project.save_embeddings("e", np.zeros((4, 2)), model="m")
     project.save_embeddings("e", np.ones((4, 5)), model="m2")
     array, record = project.embeddings("e")
@@ -64,7 +64,7 @@ def test_embeddings_replace_keeps_one_file(project: Project) -> None:
         (np.array([["a", "b"]] * 4), "numbers"),
     ],
 )
-def test_bad_embeddings_are_refused(project: Project, array: np.ndarray, message: str) -> None:
+def test_bad_embeddings_are_refused(project: ProjectStore, array: np.ndarray, message: str) -> None:
     with pytest.raises(AlpickError, match=message):
         project.save_embeddings("e", array, model="m")
     assert project.embedding_sets() == []
@@ -72,7 +72,7 @@ def test_bad_embeddings_are_refused(project: Project, array: np.ndarray, message
 
 
 def test_embeddings_go_stale_when_images_are_added(
-    project: Project, make_pool: Callable[..., Path]
+    project: ProjectStore, make_pool: Callable[..., Path]
 ) -> None:
     project.save_embeddings("e", np.zeros((4, 2)), model="m")
     make_pool(1, start=10)
@@ -82,7 +82,7 @@ def test_embeddings_go_stale_when_images_are_added(
 
 
 def test_embeddings_db_failure_removes_the_new_file(
-    project: Project, monkeypatch: pytest.MonkeyPatch
+    project: ProjectStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from alpick.store import filesets
 
@@ -101,7 +101,7 @@ def test_embeddings_db_failure_removes_the_new_file(
 # --- predictions -------------------------------------------------------------------------------
 
 
-def test_predictions_round_trip(project: Project) -> None:
+def test_predictions_round_trip(project: ProjectStore) -> None:
     ids = project.sample_ids().tolist()
     dets = {
         ids[0]: Detections(
@@ -128,7 +128,7 @@ def test_predictions_round_trip(project: Project) -> None:
     assert len(loaded[ids[2]]) == 0 and loaded[ids[2]].confidence is not None
 
 
-def test_predictions_replace_and_errors(project: Project) -> None:
+def test_predictions_replace_and_errors(project: ProjectStore) -> None:
     ids = project.sample_ids().tolist()
     one = {ids[1]: Detections(np.array([[0, 0, 1, 1]]), np.array([0]), np.array([0.5]))}
     project.save_predictions("p", one, Classes(["apple"]))
@@ -150,7 +150,7 @@ def test_predictions_replace_and_errors(project: Project) -> None:
 # --- scores and runs ---------------------------------------------------------------------------
 
 
-def test_scores_round_trip(project: Project) -> None:
+def test_scores_round_trip(project: ProjectStore) -> None:
     project.save_predictions("p", {}, Classes(["apple"]))
     values = {"objectness_least_confidence": np.linspace(0, 1, 4), "object_frequency": np.ones(4)}
     record = project.save_scores("s", "p", values)
@@ -169,7 +169,7 @@ def test_scores_round_trip(project: Project) -> None:
     assert [s.name for s in project.score_sets()] == ["s"]
 
 
-def test_runs_are_recorded_and_updated(project: Project) -> None:
+def test_runs_are_recorded_and_updated(project: ProjectStore) -> None:
     assert project.runs() == []
     project.record_run("r1", "runs/r1", {"epochs": 3})
     run = project.record_run("r1", "runs/r1b", {"epochs": 4})

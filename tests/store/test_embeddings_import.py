@@ -6,12 +6,12 @@ import pytest
 
 from alpick.errors import AlpickError
 from alpick.store.embeddings_import import default_name, import_embeddings
-from alpick.store.project import Project
+from alpick.store.project import ProjectStore
 
 
 @pytest.fixture
-def project(make_pool: Callable[..., Path]) -> Project:
-    p = Project.create(make_pool(3))
+def project(make_pool: Callable[..., Path]) -> ProjectStore:
+    p = ProjectStore.create(make_pool(3))
     p.import_samples()
     return p
 
@@ -22,7 +22,7 @@ def _csv(path: Path, rows: list[str], dim: int = 2) -> Path:
     return path
 
 
-def test_csv_rows_in_any_order_are_aligned(project: Project, tmp_path: Path) -> None:
+def test_csv_rows_in_any_order_are_aligned(project: ProjectStore, tmp_path: Path) -> None:
     f = _csv(
         tmp_path / "embeddings.csv",
         ["img_002.png,2.0,2.5,0", "img_000.png,0.0,0.5,0", "img_001.png,1.0,1.5,0"],
@@ -53,14 +53,14 @@ def test_csv_rows_in_any_order_are_aligned(project: Project, tmp_path: Path) -> 
     ],
 )
 def test_bad_csv_files_change_nothing(
-    project: Project, tmp_path: Path, rows: list[str], message: str
+    project: ProjectStore, tmp_path: Path, rows: list[str], message: str
 ) -> None:
     with pytest.raises(AlpickError, match=message):
         import_embeddings(project, _csv(tmp_path / "e.csv", rows))
     assert project.embedding_sets() == []
 
 
-def test_npy_with_filenames(project: Project, tmp_path: Path) -> None:
+def test_npy_with_filenames(project: ProjectStore, tmp_path: Path) -> None:
     np.save(tmp_path / "e.npy", np.array([[1.0], [0.0], [2.0]], np.float32))
     (tmp_path / "names.txt").write_text("img_001.png\nimg_000.png\nimg_002.png\n")
     record = import_embeddings(

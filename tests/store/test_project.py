@@ -8,7 +8,7 @@ from PIL import Image, ImageFile
 
 from alpick.errors import AlpickError
 from alpick.store import db
-from alpick.store.project import Project
+from alpick.store.project import ProjectStore
 
 MakePool = Callable[..., Path]
 
@@ -28,7 +28,7 @@ def _counts(root: Path) -> tuple[int, int, int]:
 
 
 def test_create_then_open_from_a_subfolder(tmp_path: Path) -> None:
-    project = Project.create(tmp_path)
+    project = ProjectStore.create(tmp_path)
     assert project.root == tmp_path.resolve()
     assert project.state_dir == tmp_path.resolve() / ".alpick"
     assert project.images_dir == tmp_path.resolve() / "data/raw/images"
@@ -37,49 +37,49 @@ def test_create_then_open_from_a_subfolder(tmp_path: Path) -> None:
     project.close()
     sub = tmp_path / "a" / "b"
     sub.mkdir(parents=True)
-    with Project.open(sub) as found:
+    with ProjectStore.open(sub) as found:
         assert found.root == tmp_path.resolve()
 
 
 def test_open_uses_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    Project.create(tmp_path).close()
+    ProjectStore.create(tmp_path).close()
     monkeypatch.chdir(tmp_path)
-    with Project.open() as project:
+    with ProjectStore.open() as project:
         assert project.root == tmp_path.resolve()
 
 
 def test_open_without_project(tmp_path: Path) -> None:
     with pytest.raises(AlpickError, match=r"no alpick project found in .* or its parents"):
-        Project.open(tmp_path)
+        ProjectStore.open(tmp_path)
 
 
 def test_create_again_same_settings_opens_other_settings_refused(tmp_path: Path) -> None:
-    Project.create(tmp_path, images="imgs", label_format="YOLO").close()
-    with Project.create(tmp_path, images="imgs", label_format="yolo") as again:
+    ProjectStore.create(tmp_path, images="imgs", label_format="YOLO").close()
+    with ProjectStore.create(tmp_path, images="imgs", label_format="yolo") as again:
         assert again.label_format == "yolo"
     with pytest.raises(AlpickError, match="already exists with images=imgs"):
-        Project.create(tmp_path, images="other", label_format="yolo")
+        ProjectStore.create(tmp_path, images="other", label_format="yolo")
 
 
 def test_unknown_label_format(tmp_path: Path) -> None:
     with pytest.raises(AlpickError, match="unknown label format 'csv'"):
-        Project.create(tmp_path, label_format="csv")
+        ProjectStore.create(tmp_path, label_format="csv")
     assert not (tmp_path / ".alpick/alpick.db").exists()
 
 
 def test_absolute_settings_inside_root_are_stored_relative(tmp_path: Path) -> None:
-    with Project.create(tmp_path, images=str(tmp_path / "pics")) as project:
+    with ProjectStore.create(tmp_path, images=str(tmp_path / "pics")) as project:
         assert project._settings["images"] == "pics"
 
 
 def test_newer_database_is_refused(tmp_path: Path) -> None:
-    Project.create(tmp_path).close()
+    ProjectStore.create(tmp_path).close()
     raw = sqlite3.connect(tmp_path / ".alpick/alpick.db")
     raw.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}")
     raw.commit()
     raw.close()
     with pytest.raises(AlpickError, match="written by a newer alpick"):
-        Project.open(tmp_path)
+        ProjectStore.open(tmp_path)
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ def test_import_reads_sizes_hashes_and_labels(
     pool_writer(root, ["sub/deep.jpg"], boxes=0, size=(17, 9))
     (root / "data/raw/images/notes.txt").write_text("not an image")
     (root / "data/raw/images/.hidden.png").write_bytes(b"junk")
-    with Project.create(root) as project:
+    with ProjectStore.create(root) as project:
         report = project.import_samples()
         assert (report.added, report.unchanged, report.total) == (5, 0, 5)
         assert (report.labelled, report.boxes, report.classes) == (4, 12, 1)
@@ -119,7 +119,7 @@ def test_import_reads_sizes_hashes_and_labels(
 
 def test_reimport_adds_only_new_images_and_keeps_ids(make_pool: MakePool) -> None:
     root = make_pool(3)
-    with Project.create(root) as project:
+    with ProjectStore.create(root) as project:
         project.import_samples()
         before = project.samples()
         again = project.import_samples()
@@ -139,7 +139,7 @@ def test_labels_are_clipped_and_one_line_files_parse(make_pool: MakePool) -> Non
     (root / "data/raw/labels/img_000.txt").write_text(
         "pear 0.0 0 0.0 -5 3 50.5 8 0 0 0 0 0 0 0 0.9"  # one line, no newline, 16 columns
     )
-    with Project.create(root) as project:
+    with ProjectStore.create(root) as project:
         project.import_samples()
         (det,) = project.labels().values()
         assert det.xyxy.tolist() == [[0, 3, 40, 8]]
@@ -147,7 +147,7 @@ def test_labels_are_clipped_and_one_line_files_parse(make_pool: MakePool) -> Non
 
 
 def test_labels_of_some_samples_and_unknown_ids(make_pool: MakePool) -> None:
-    with Project.create(make_pool(3)) as project:
+    with ProjectStore.create(make_pool(3)) as project:
         project.import_samples()
         ids = [s.id for s in project.samples()]
         assert list(project.labels([ids[2], ids[0]])) == [ids[2], ids[0]]
@@ -156,7 +156,7 @@ def test_labels_of_some_samples_and_unknown_ids(make_pool: MakePool) -> None:
 
 
 def test_positions_and_sample_ids(make_pool: MakePool) -> None:
-    with Project.create(make_pool(4)) as project:
+    with ProjectStore.create(make_pool(4)) as project:
         project.import_samples()
         ids = project.sample_ids()
         assert project.positions([ids[3], ids[1]]).tolist() == [3, 1]
@@ -165,7 +165,7 @@ def test_positions_and_sample_ids(make_pool: MakePool) -> None:
 
 
 def test_missing_labels_folder_means_no_boxes(make_pool: MakePool) -> None:
-    with Project.create(make_pool(2, labels=False)) as project:
+    with ProjectStore.create(make_pool(2, labels=False)) as project:
         report = project.import_samples()
         assert (report.added, report.labelled, report.boxes) == (2, 0, 0)
 
@@ -183,7 +183,7 @@ def test_failing_import_leaves_the_project_unchanged(
     make_pool: MakePool, breakage: str, message: str
 ) -> None:
     root = make_pool(3)
-    with Project.create(root) as project:
+    with ProjectStore.create(root) as project:
         project.import_samples()
         make_pool(2, start=3)  # new images that must not get in
         before = _counts(root)
@@ -209,13 +209,13 @@ def test_initialize_new_project_failing_leaves_nothing(
     pool_writer(tmp_path, ["a.png"])
     (tmp_path / "data/raw/labels/orphan.txt").write_text("")
     with pytest.raises(AlpickError, match="has no image"):
-        Project.initialize(tmp_path)
+        ProjectStore.initialize(tmp_path)
     assert not (tmp_path / ".alpick").exists()
 
 
 def test_initialize_missing_images_folder(tmp_path: Path) -> None:
     with pytest.raises(AlpickError, match=r"images folder .* does not exist"):
-        Project.initialize(tmp_path)
+        ProjectStore.initialize(tmp_path)
     assert not (tmp_path / ".alpick").exists()
 
 
@@ -223,24 +223,24 @@ def test_initialize_keeps_existing_settings(
     pool_writer: Callable[..., Path], tmp_path: Path
 ) -> None:
     pool_writer(tmp_path / "x", ["a.png"], boxes=1)
-    project, report = Project.initialize(
+    project, report = ProjectStore.initialize(
         tmp_path, images="x/data/raw/images", labels="x/data/raw/labels"
     )
     assert report.added == 1 and report.boxes == 1
     project.close()
-    project, report = Project.initialize(tmp_path)  # re-run without options
+    project, report = ProjectStore.initialize(tmp_path)  # re-run without options
     assert (report.added, report.total) == (0, 1)
     assert project.images_dir == tmp_path.resolve() / "x/data/raw/images"
     project.close()
     with pytest.raises(AlpickError, match="already exists"):
-        Project.initialize(tmp_path, label_format="voc")
+        ProjectStore.initialize(tmp_path, label_format="voc")
 
 
 def test_truncated_image_header_is_named(make_pool: MakePool) -> None:
     root = make_pool(1)
     good = (root / "data/raw/images/img_000.png").read_bytes()
     (root / "data/raw/images/cut.png").write_bytes(good[:20])
-    with Project.create(root) as project, pytest.raises(AlpickError, match=r"cut\.png"):
+    with ProjectStore.create(root) as project, pytest.raises(AlpickError, match=r"cut\.png"):
         project.import_samples()
 
 
@@ -248,7 +248,7 @@ def test_truncated_image_header_is_named(make_pool: MakePool) -> None:
 
 
 def test_tags_parents_and_added_samples(make_pool: MakePool) -> None:
-    with Project.create(make_pool(6)) as project:
+    with ProjectStore.create(make_pool(6)) as project:
         project.import_samples()
         ids = [s.id for s in project.samples()]
         first = project.create_tag("initial", [ids[4], ids[1]], method="RANDOM", seed=7)
@@ -279,7 +279,7 @@ def test_tags_parents_and_added_samples(make_pool: MakePool) -> None:
 
 
 def test_tag_errors_leave_no_trace(make_pool: MakePool) -> None:
-    with Project.create(make_pool(3)) as project:
+    with ProjectStore.create(make_pool(3)) as project:
         project.import_samples()
         ids = [s.id for s in project.samples()]
         project.create_tag("a", ids[:1])
@@ -303,7 +303,7 @@ def test_tag_errors_leave_no_trace(make_pool: MakePool) -> None:
 
 
 def test_delete_tag_refuses_parents(make_pool: MakePool) -> None:
-    with Project.create(make_pool(3)) as project:
+    with ProjectStore.create(make_pool(3)) as project:
         project.import_samples()
         ids = [s.id for s in project.samples()]
         project.create_tag("base", ids[:1])
@@ -318,7 +318,7 @@ def test_delete_tag_refuses_parents(make_pool: MakePool) -> None:
 
 
 def test_tag_numpy_config_values_become_json(make_pool: MakePool) -> None:
-    with Project.create(make_pool(2)) as project:
+    with ProjectStore.create(make_pool(2)) as project:
         project.import_samples()
         ids = project.sample_ids()
         tag = project.create_tag("t", ids, config={"n": np.int64(2), "w": np.float32(0.5)})
@@ -336,5 +336,5 @@ def test_image_header_sizes_are_not_decoded(
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", no_decode)
     monkeypatch.setattr(Image.Image, "load", no_decode)
-    with Project.create(root) as project:
+    with ProjectStore.create(root) as project:
         assert project.import_samples().added == 2

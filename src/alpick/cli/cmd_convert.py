@@ -19,7 +19,7 @@ def minneapple(
     copy: bool = typer.Option(False, "--copy", help="Copy images instead of hard-linking."),
 ) -> None:
     """Instance masks -> KITTI boxes (one per apple id; degenerate boxes dropped)."""
-    from alpick.data.minneapple import convert_minneapple
+    from alpick.api import convert_minneapple
 
     report = convert_minneapple(src, dest, class_name=class_name, link=not copy)
     if report.labelled:

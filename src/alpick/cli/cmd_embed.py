@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from alpick.cli.common import err, open_project, out
 from alpick.errors import AlpickError
-
-if TYPE_CHECKING:
-    from alpick.api import Project
 
 sub = typer.Typer(invoke_without_command=True, help="Embeddings of the project's images.")
 
@@ -39,13 +35,10 @@ def embed(
     """Embed the project's images (a subcommand instead: import, export, map)."""
     if ctx.invoked_subcommand is not None:
         return
-    from alpick.loop.embedding import embed_project
-
     if ssl_epochs < 0 or batch_size < 1 or input_size < 32:
         raise AlpickError("--ssl-epochs must be >= 0, --batch-size >= 1, --input-size >= 32")
     with open_project() as project:
-        report = embed_project(
-            project,
+        report = project.embed(
             name=name,
             model=model,
             weights=weights,
@@ -68,7 +61,8 @@ def embed(
         for path, why in report.failed:
             err.print(f"skipped {path}: {why}", markup=False)
         if map_png is not None:
-            _draw_map(project, rec.name, map_png)
+            project.draw_embedding_map(map_png, rec.name)
+            out.print(f"wrote {map_png}", markup=False)
 
 
 @sub.command("export")
@@ -77,11 +71,8 @@ def export(
     name: str | None = typer.Option(None, help="Embedding set (default: the latest)."),
 ) -> None:
     """Write an embedding set as the CSV that `lightly-embed` writes."""
-    from alpick.formats.embeddings_csv import save_embeddings_csv
-
     with open_project() as project:
-        array, record = project.embeddings(name)
-        save_embeddings_csv(file, [s.path for s in project.samples()], array)
+        record = project.export_embeddings(file, name)
     out.print(f"wrote {record.rows:,} embeddings of {record.name!r} to {file}", markup=False)
 
 
@@ -92,21 +83,7 @@ def map_(
 ) -> None:
     """Draw a 2-D map (PCA) of an embedding set, coloured by tag."""
     with open_project() as project:
-        _draw_map(project, name, out_png)
-
-
-def _draw_map(project: Project, name: str | None, out_png: Path) -> None:
-    import numpy as np
-
-    from alpick.embed import embedding_map
-
-    array, record = project.embeddings(name)
-    groups = {}
-    for tag in project.tags():
-        mask = np.zeros(len(array), dtype=bool)
-        mask[project.positions(tag.sample_ids)] = True
-        groups[tag.name] = mask
-    embedding_map(array, out_png, groups=groups or None, title=f"embeddings {record.name}")
+        project.draw_embedding_map(out_png, name)
     out.print(f"wrote {out_png}", markup=False)
 
 
@@ -119,10 +96,8 @@ def import_(
     name: str | None = typer.Option(None, "--name", help="Set name (default: the file's stem)."),
 ) -> None:
     """Import embeddings computed elsewhere, aligned to the project's images by file name."""
-    from alpick.store.embeddings_import import import_embeddings
-
     with open_project() as project:
-        record = import_embeddings(project, file, filenames=filenames, name=name)
+        record = project.import_embeddings(file, filenames=filenames, name=name)
     out.print(
         f"imported embeddings {record.name!r}: {record.rows:,} images x {record.dim} dims",
         markup=False,

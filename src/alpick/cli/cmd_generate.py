@@ -6,20 +6,7 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import out
-from alpick.errors import AlpickError
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """``"256x448"`` -> ``(256, 448)``.
-
-    Raises:
-        AlpickError: If the text is not two positive integers joined by ``x``.
-    """
-    parts = text.lower().split("x")
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
-        raise AlpickError(f"--size must look like WIDTHxHEIGHT (e.g. 256x448), got {text!r}")
-    return int(parts[0]), int(parts[1])
+from alpick.cli.common import out, parse_wxh
 
 
 def register(app: typer.Typer) -> None:
@@ -37,13 +24,13 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Replace a non-empty OUT."),
     ) -> None:
         """Synthetic MinneApple-layout orchard: images, instance masks, metadata.csv."""
-        from alpick.data.orchard import generate_orchard
+        from alpick.api import generate_orchard
 
         report = generate_orchard(
             dest,
             n_train=n_train,
             n_test=n_test,
-            size=parse_size(size),
+            size=parse_wxh(size, option="--size"),
             seed=seed,
             progress=True,
             overwrite=force,

@@ -7,11 +7,8 @@ from pathlib import Path
 import typer
 
 from alpick.cli.common import open_project, out
-from alpick.errors import AlpickError
 
 sub = typer.Typer(no_args_is_help=True, help="Prediction sets: list, import, export.")
-
-EXPORT_FORMATS = ("kitti", "lightly")
 
 
 @sub.command("list")
@@ -32,14 +29,14 @@ def import_(
     name: str | None = typer.Option(None, help="Set name (default: the folder's name)."),
 ) -> None:
     """Store a prediction folder as a prediction set (as `alpick scores` does)."""
-    from alpick.loop.scoring import import_predictions
-
     with open_project() as project:
-        record, dets, missing, _ = import_predictions(project, folder, fmt, name=name)
-    boxes = sum(len(d) for d in dets)
+        report = project.import_predictions_report(folder, fmt, name=name)
+    boxes = sum(len(d) for d in report.detections)
+    missing = report.without_file
     out.print(
-        f"imported {boxes:,} boxes on {len(dets) - missing:,} images as prediction set "
-        f"{record.name!r}" + (f" ({missing:,} images without a file: no boxes)" if missing else ""),
+        f"imported {boxes:,} boxes on {len(report.detections) - missing:,} images as prediction "
+        f"set {report.record.name!r}"
+        + (f" ({missing:,} images without a file: no boxes)" if missing else ""),
         markup=False,
     )
 
@@ -54,29 +51,9 @@ def export(
     task: str | None = typer.Option(None, help="lightly task name (default: the set's name)."),
 ) -> None:
     """Write a prediction set as the platform successor's layout or as TLT KITTI files."""
-    import os
-
-    from alpick.formats.lightly_predictions import save_lightly_task
-    from alpick.loop.training import write_kitti_folder
-
-    if fmt not in EXPORT_FORMATS:
-        raise AlpickError(
-            f"unknown export format {fmt!r} (choose from {', '.join(EXPORT_FORMATS)})"
-        )
     with open_project() as project:
-        dets, classes, record = project.predictions(name)
-        samples = project.samples()
-    from alpick.formats.detections import Detections
-
-    none = Detections.empty(with_confidence=True)
-    by_path = {s.path: dets.get(s.id, none) for s in samples}  # every image, empty ones too
-    if fmt == "lightly":
-        where = save_lightly_task(out_dir, task or record.name, by_path, classes)
-    else:
-        stems = [os.path.splitext(p)[0] for p in by_path]
-        write_kitti_folder(out_dir, stems, list(by_path.values()), classes)
-        where = out_dir
-    out.print(f"exported {record.name!r} ({len(by_path):,} images) -> {where}", markup=False)
+        record, n_images, where = project.export_predictions(out_dir, name=name, fmt=fmt, task=task)
+    out.print(f"exported {record.name!r} ({n_images:,} images) -> {where}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

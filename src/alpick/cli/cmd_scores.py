@@ -7,20 +7,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from alpick.cli.common import err, open_project, out, state
+from alpick.cli.common import err, in_project, open_project, out
 
 if TYPE_CHECKING:
-    from alpick.loop.scoring import ScoreReport
-
-
-def in_project() -> bool:
-    """Whether ``--project`` was given or a project is found from the working directory up."""
-    from alpick.store.project import DB_NAME, STATE_DIR
-
-    if state.project_dir is not None:
-        return True
-    here = Path.cwd().resolve()
-    return any((d / STATE_DIR / DB_NAME).is_file() for d in (here, *here.parents))
+    from alpick.project.scores import ScoreReport
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -63,8 +53,8 @@ def scores(
     set (rows: the project's images); outside, rows are the prediction files.
 
     Without --out, prints a summary (count, mean, min, max per score)."""
+    from alpick.api import format_scores_csv, score_folder, write_scores_csv
     from alpick.errors import AlpickError
-    from alpick.loop.scoring import score_folder, write_scores_csv
 
     to_stdout = out_file is not None and str(out_file) == "-"
     if in_project():
@@ -111,8 +101,6 @@ def scores(
             soft_wrap=True,
         )
     if to_stdout:
-        from alpick.loop.scoring import format_scores_csv
-
         typer.echo(format_scores_csv(report.samples, report.scores), nl=False)
         return
     if out_file is not None:

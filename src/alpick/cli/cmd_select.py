@@ -4,27 +4,10 @@ printing only; the work is :meth:`alpick.api.Project.select_report`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from alpick.cli.common import err, open_project, out
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    from alpick.errors import AlpickError
-    from alpick.select import SelectionConfig, load_selection_config
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AlpickError(f"cannot read config {path}: {exc}") from None
-    try:
-        raw = load_selection_config(text, path.suffix)
-        SelectionConfig.from_dict(raw)  # validate here, so that errors name the file
-        return raw
-    except AlpickError as exc:
-        raise AlpickError(f"{path}: {exc}") from None
 
 
 def select(
@@ -68,15 +51,14 @@ def select(
 
     With --method: a preset (RANDOM, CORESET = k-center greedy on the embeddings, CORAL =
     diversity x --score). With --config: any combination of strategies."""
+    from alpick.api import METHODS, read_config_file
     from alpick.errors import AlpickError
 
     if method is None and config is None:
-        from alpick.select.presets import METHODS
-
         raise AlpickError(f"give --method ({', '.join(METHODS)}) or --config FILE")
     if predictions is not None and prediction_set is not None:
         raise AlpickError("give --predictions DIR or --prediction-set NAME, not both")
-    raw = _read_config(config) if config is not None else None
+    raw = read_config_file(config) if config is not None else None
     with open_project() as project:
         result = project.select_report(
             new_tag,

@@ -66,12 +66,8 @@ def create(
     ),
 ) -> None:
     """Make a tag of the images listed in a file."""
-    from alpick.store.names import read_filenames, resolve_names
-
-    names = read_filenames(from_file)
     with open_project() as project:
-        ids = resolve_names(names, project.samples(), what=str(from_file))
-        tag = project.create_tag(name, ids, config={"from_file": str(from_file.resolve())})
+        tag = project.create_tag_from_file(name, from_file)
     out.print(f"created tag {tag.name!r} with {len(tag.sample_ids):,} images", markup=False)
 
 

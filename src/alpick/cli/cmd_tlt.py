@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import shlex
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from alpick.cli.common import err, open_project, state
+from alpick.cli.common import err, open_project, parse_wxh, state
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
-    from alpick.api import Project
-    from alpick.formats.tlt_spec import Block
-    from alpick.loop.tlt import BoxSet
+    from alpick.api import TltWorkspace
 
 DEFAULT_SPEC = Path("yolo_v4/specs/yolo_v4.txt")
 DEFAULT_EXPERIMENT = Path("yolo_v4/experiment_dir_unpruned")
@@ -50,80 +47,17 @@ def register(app: typer.Typer) -> None:
 
 def _root() -> Path:
     """The project folder; outside a project, ``--project`` or the working directory."""
+    from alpick.api import find_project_root
+
     if state.project_dir is not None:
         return state.project_dir.resolve()
-    try:
-        project = open_project()
-    except AlpickError:
-        return Path.cwd().resolve()
-    with project:
-        return Path(project.root).resolve()
+    return find_project_root() or Path.cwd().resolve()
 
 
-def _under(root: Path, path: Path) -> Path:
-    return path if path.is_absolute() else root / path
+def _workspace(tao: bool) -> TltWorkspace:
+    from alpick.api import TltWorkspace
 
-
-def _mounts(root: Path, tao: bool) -> list[dict[str, str]]:
-    from alpick.loop.tlt_mounts import SPECS_SUBDIR, default_mounts
-
-    return default_mounts(root, root / SPECS_SUBDIR, tao=tao)
-
-
-def _in_container(root: Path, path: Path, tao: bool) -> str:
-    """A container path as is (under /workspace/...), or a host path mapped through the mounts."""
-    from alpick.loop.tlt_mounts import container_path, experiment_root
-
-    text = path.as_posix()
-    if text.startswith(experiment_root(tao=tao) + "/") or text == experiment_root(tao=tao):
-        return text
-    return container_path(_under(root, path), _mounts(root, tao))
-
-
-def _parse_size(text: str) -> tuple[int, int]:
-    parts = text.lower().split("x")
-    try:
-        w, h = (int(p) for p in parts)
-    except ValueError:
-        raise AlpickError(
-            f"--image-size must be WIDTHxHEIGHT, e.g. 720x1280; got {text!r}"
-        ) from None
-    if w <= 0 or h <= 0:
-        raise AlpickError(f"--image-size must be positive, got {text!r}")
-    return w, h
-
-
-def _project_boxes(tag: str | None) -> BoxSet:
-    """The labelled boxes of ``tag`` (all samples when ``None``) with their image sizes."""
-    import numpy as np
-
-    from alpick.loop.tlt import BoxSet
-
-    project: Project
-    with open_project() as project:
-        samples = {s.id: s for s in project.samples()}
-        ids = list(project.tag(tag).sample_ids) if tag else list(samples)
-        labels = project.labels(ids)
-        class_names = list(project.classes().names)
-    wh, sizes = [], []
-    exts: Counter[str] = Counter()
-    for sid in ids:
-        sample = samples[sid]
-        exts[Path(sample.path).suffix.lower().lstrip(".")] += 1
-        det = labels.get(sid)
-        if det is None or not len(det):
-            continue
-        wh.append(det.xyxy[:, 2:] - det.xyxy[:, :2])
-        sizes.append(np.tile([sample.width, sample.height], (len(det), 1)))
-    if not wh:
-        where = f"tag {tag!r}" if tag else "the project"
-        raise AlpickError(f"{where} has no labelled boxes; annotate images first")
-    return BoxSet(
-        wh=np.concatenate(wh).astype(np.float64),
-        image_sizes=np.concatenate(sizes).astype(np.float64),
-        classes=class_names,
-        image_extension=exts.most_common(1)[0][0] if exts else None,
-    )
+    return TltWorkspace(_root(), tao)
 
 
 @sub.command("mounts")
@@ -133,13 +67,9 @@ def mounts_cmd(tao: bool = _TAO) -> None:
     Merges into an existing file (other mounts, Envs and DockerOptions are kept) and copies the
     previous file to <file>.bak first.
     """
-    from alpick.loop.tlt_mounts import SPECS_SUBDIR, write_mounts
-
-    root = _root()
-    specs = root / SPECS_SUBDIR
-    specs.mkdir(parents=True, exist_ok=True)
-    path = write_mounts(root, specs, tao=tao)
-    for mount in _mounts(root, tao):
+    workspace = _workspace(tao)
+    path = workspace.write_mounts()
+    for mount in workspace.mounts():
         typer.echo(f"{mount['source']} -> {mount['destination']}")
     typer.echo(f"wrote {path}")
 
@@ -173,69 +103,35 @@ def spec_cmd(
     seed: int = typer.Option(0, "--seed", help="Seed of the anchors' k-means."),
 ) -> None:
     """Write a YOLOv4 spec: anchors, output size, class mapping and paths from the data."""
-    from alpick.formats.tlt_spec import load_spec, save_spec
-    from alpick.loop.tlt import build_yolo_v4_spec, kitti_boxes, most_common_size
+    from alpick.api import SpecSettings, kitti_boxes, spec_summary
 
     if labels is not None and tag is not None:
         raise AlpickError("--tag reads the project's labels; don't combine it with --labels")
     if labels is not None:
-        size = _parse_size(image_size) if image_size else None
+        size = (
+            parse_wxh(image_size, option="--image-size", example="720x1280") if image_size else None
+        )
         boxes = kitti_boxes(labels, image_size=size, images_dir=images)
     else:
         if image_size or images:
             raise AlpickError("--image-size and --images go with --labels")
-        boxes = _project_boxes(tag)
-    root = _root()
-    out_path = _under(root, out)
-    source: Path | None = None
-    if template is not None:
-        source = template
-    elif not fresh and out_path.is_file():
-        source = out_path
-    base = load_spec(source) if source is not None else None
-    spec = build_yolo_v4_spec(
-        template=base,
-        classes=boxes.classes,
-        image_size=most_common_size(boxes.image_sizes),
-        boxes_wh=boxes.wh,
-        box_image_sizes=boxes.image_sizes,
-        tao=tao,
-        train_dir=_in_container(root, Path(train_dir), tao),
-        val_dir=_in_container(root, Path(val_dir), tao) if val_dir else None,
-        pretrained_model_path=_in_container(root, Path(pretrained), tao) if pretrained else None,
-        resume_model_path=_in_container(root, Path(resume), tao) if resume else None,
-        epochs=epochs,
-        batch_size=batch_size,
-        image_extension=boxes.image_extension if tao else None,
-        seed=seed,
+        with open_project() as project:
+            boxes = project.tlt_boxes(tag)
+    settings = SpecSettings(train_dir, val_dir, pretrained, resume, epochs, batch_size, seed)
+    spec, out_path, source = _workspace(tao).write_spec(
+        out, boxes, settings, template=template, fresh=fresh
     )
-    save_spec(spec, out_path)
-    _describe(spec, boxes)
+    summary = spec_summary(spec, boxes)
+    typer.echo(f"{len(boxes.wh)} boxes, classes: {', '.join(boxes.classes)}")
+    typer.echo(f"output size {summary.output_size[0]}x{summary.output_size[1]}")
+    for group, text in summary.anchors.items():
+        typer.echo(f"{group} anchors {text}")
+    typer.echo(f"mean IoU of each box with its best anchor: {summary.mean_iou:.3f}")
     typer.echo(f"wrote {out_path}" + (f" (from {source})" if source is not None else ""))
 
 
-def _describe(spec: Block, boxes: BoxSet) -> None:
-    """Print what the spec took from the data: boxes, classes, output size, anchors and fit."""
-    import numpy as np
-
-    from alpick.loop.tlt_anchors import mean_best_iou, parse_anchors
-
-    width = spec.get("augmentation_config.output_width")
-    height = spec.get("augmentation_config.output_height")
-    typer.echo(f"{len(boxes.wh)} boxes, classes: {', '.join(boxes.classes)}")
-    typer.echo(f"output size {width}x{height}")
-    anchors = []
-    for group in ("small", "mid", "big"):
-        text = str(spec.get(f"yolov4_config.{group}_anchor_shape"))
-        anchors.append(parse_anchors(text))
-        typer.echo(f"{group} anchors {text}")
-    scaled = boxes.wh / boxes.image_sizes * np.asarray([width, height], np.float64)
-    fit = mean_best_iou(scaled, np.concatenate(anchors))
-    typer.echo(f"mean IoU of each box with its best anchor: {fit:.3f}")
-
-
 def _print_or_run(commands: list[list[str]], *, key_env: str, run: bool) -> None:
-    from alpick.loop.tlt_commands import format_command, run_commands
+    from alpick.api import format_command, run_commands
 
     for argv in commands:
         typer.echo(format_command(argv, key_env=key_env))
@@ -254,18 +150,12 @@ def train_cmd(
     model_group: bool = _MODEL_GROUP,
 ) -> None:
     """Print the TLT/TAO training command for the project (run it with --run)."""
-    from alpick.loop.tlt_commands import check_runnable, tlt_commands
+    from alpick.api import check_runnable
 
-    root = _root()
-    spec_host, exp_host = _under(root, spec), _under(root, experiment_dir)
-    commands = tlt_commands(
-        "train",
-        tao=tao,
-        spec_path=_in_container(root, spec, tao),
-        experiment_dir=_in_container(root, experiment_dir, tao),
-        key_env=key_env,
-        gpus=gpus,
-        model_group=model_group,
+    workspace = _workspace(tao)
+    spec_host, exp_host = workspace.host(spec), workspace.host(experiment_dir)
+    commands = workspace.train_commands(
+        spec, experiment_dir, key_env=key_env, gpus=gpus, model_group=model_group
     )
     if not spec_host.is_file():
         message = f"no spec at {spec_host}; write one with `alpick tlt spec`"
@@ -306,33 +196,21 @@ def infer_cmd(
     Its label folder (default infer_labels/) is what `alpick scores --predictions` and
     `alpick select --predictions` read.
     """
-    from alpick.formats.tlt_spec import load_spec
-    from alpick.loop.tlt_commands import default_model_path, tlt_commands
-
-    root = _root()
-    spec_host = _under(root, spec)
-    exp = _in_container(root, experiment_dir, tao)
-    if model is not None:
-        model_path = _in_container(root, model, tao)
-    elif spec_host.is_file():
-        model_path = default_model_path(load_spec(spec_host), exp)
-    else:
-        raise AlpickError(f"no spec at {spec_host} to name the model; pass --model")
-    commands = tlt_commands(
-        "infer",
-        tao=tao,
-        spec_path=_in_container(root, spec, tao),
-        experiment_dir=exp,
+    workspace = _workspace(tao)
+    spec_host = workspace.host(spec)
+    commands = workspace.infer_commands(
+        spec,
+        experiment_dir,
+        model=model,
+        images=images,
+        out=out,
+        out_images=out_images,
         key_env=key_env,
         gpus=gpus,
-        model_path=model_path,
-        images_dir=_in_container(root, images, tao),
-        out_images_dir=_in_container(root, out_images, tao),
-        out_labels_dir=_in_container(root, out, tao),
         model_group=model_group,
     )
     if run and not spec_host.is_file():
         raise AlpickError(f"no spec at {spec_host}; write one with `alpick tlt spec`")
     _print_or_run(commands, key_env=key_env, run=run)
-    hint = f"predictions go to {_under(root, out)}: next `alpick select ... --predictions {out}`"
+    hint = f"predictions go to {workspace.host(out)}: next `alpick select ... --predictions {out}`"
     err.print(hint, markup=False, soft_wrap=True)

@@ -7,34 +7,70 @@ from typing import Any
 
 import typer
 
-from alpick.cli.common import open_project, out, state
+from alpick.cli.common import err, open_project, out, parse_wxh, state
 from alpick.errors import AlpickError
+
+
+def _default(name: str) -> str:
+    """A TrainConfig field's default as help text reads it (the one source of the defaults)."""
+    from dataclasses import fields
+
+    from alpick.api import TrainConfig
+
+    value = {f.name: f.default for f in fields(TrainConfig)}[name]
+    return "fitted to the data" if value is None else str(value)
 
 
 def train(
     tag: str = typer.Option(..., help="Train on the labelled samples of this tag."),
-    epochs: int | None = typer.Option(None, help="Epochs (default 20; on --resume: the run's)."),
-    batch_size: int | None = typer.Option(None, help="Images per step (default 8)."),
-    input_size: str | None = typer.Option(None, help="Network input WxH (default 256x448)."),
-    lr: float | None = typer.Option(None, help="Peak learning rate (default 2e-3)."),
-    arch: str | None = typer.Option(None, help="fcos (default) or retinanet."),
-    backbone: str | None = typer.Option(None, help="efficientnet_lite0 (default) or resnet18..."),
+    steps: int | None = typer.Option(
+        None, help="Optimizer steps (default: fitted to the number of images)."
+    ),
+    epochs: int | None = typer.Option(
+        None, help="Passes over the images, instead of --steps (on --resume: the run's)."
+    ),
+    batch_size: int | None = typer.Option(
+        None, help=f"Images per step (default {_default('batch_size')})."
+    ),
+    input_size: str | None = typer.Option(
+        None, help="Network input WxH (default: fitted to the images)."
+    ),
+    lr: float | None = typer.Option(None, help=f"Peak learning rate (default {_default('lr')})."),
+    arch: str | None = typer.Option(None, help=f"retinanet or fcos (default {_default('arch')})."),
+    backbone: str | None = typer.Option(
+        None, help=f"efficientnet_lite0, resnet18, ... (default {_default('backbone')})."
+    ),
     weights: Path | None = typer.Option(None, help="Backbone weights file (state dict)."),
+    freeze: int | None = typer.Option(
+        None, help=f"Backbone levels kept fixed, 0-5 (default {_default('freeze')})."
+    ),
+    feature_cache: bool | None = typer.Option(
+        None,
+        "--feature-cache/--no-feature-cache",
+        help="Compute the frozen stages once per image (default on; flips are then the only "
+        "augmentation).",
+    ),
+    init: Path | None = typer.Option(
+        None, help="Start from this run's weights (warm start); its settings are kept."
+    ),
     out_dir: Path | None = typer.Option(None, "--out", help="Run folder (default runs/TAG)."),
     resume: Path | None = typer.Option(None, help="Continue from this checkpoint or run."),
-    seed: int | None = typer.Option(None, help="Seed (default 0)."),
-    device: str | None = typer.Option(None, help="auto (default), cpu or cuda."),
-    checkpoint_every: int | None = typer.Option(None, help="Also keep epoch_NNN.pt every N."),
+    seed: int | None = typer.Option(None, help=f"Seed (default {_default('seed')})."),
+    device: str | None = typer.Option(
+        None, help=f"auto, cpu or cuda (default {_default('device')})."
+    ),
+    checkpoint_every: int | None = typer.Option(
+        None, help=f"Also keep epoch_NNN.pt every N (default {_default('checkpoint_every')})."
+    ),
 ) -> None:
-    """Train the built-in detector on a tag's labels (like TLT's `yolo_v4 train`)."""
-    from dataclasses import replace
+    """Train the built-in detector on a tag's labels (like TLT's `yolo_v4 train`).
 
-    from alpick.detector.config import TrainConfig, parse_size
-    from alpick.detector.train import resume_config
-    from alpick.loop.training import train_tag
-
+    Settings not given are fitted to the data (input size, anchors, schedule) or take the
+    defaults shown; what was chosen, and why, is printed before training starts.
+    """
     given = {
         "epochs": epochs,
+        "steps": steps,
         "batch_size": batch_size,
         "lr": lr,
         "arch": arch,
@@ -43,12 +79,20 @@ def train(
         "seed": seed,
         "device": device,
         "checkpoint_every": checkpoint_every,
-        "input_size": parse_size(input_size) if input_size else None,
+        "freeze": freeze,
+        "feature_cache": feature_cache,
+        "input_size": parse_wxh(input_size, option="--input-size") if input_size else None,
     }
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    config = resume_config(resume, **overrides) if resume else replace(TrainConfig(), **overrides)
     with open_project() as project:
-        result = train_tag(project, tag, config, out=out_dir, resume=resume)
+        result = project.train(
+            tag,
+            out=out_dir,
+            resume=resume,
+            init=init,
+            log=lambda line: err.print(line, markup=False),
+            **overrides,
+        )
     last = result.history[-1] if result.history else {}
     loss = f", final loss {last['loss']:.3f}" if "loss" in last else ""
     out.print(f"trained {result.epochs} epochs on tag {tag!r}{loss} -> {result.out_dir}")
@@ -66,7 +110,7 @@ def predict(
     batch_size: int = typer.Option(8, help="Images per forward pass."),
 ) -> None:
     """Predict with a trained run: KITTI files with confidence (TLT inference's format)."""
-    from alpick.loop.training import predict_to_folder
+    from alpick.api import predict_to_folder
 
     if not 0 <= confidence_threshold < 1 or top_k < 1 or batch_size < 1:
         raise AlpickError("need 0 <= --confidence-threshold < 1, --top-k >= 1, --batch-size >= 1")
@@ -100,11 +144,9 @@ def predict(
 
 
 def _project_exists() -> bool:
-    try:
-        open_project().close()
-    except AlpickError:
-        return False
-    return True
+    from alpick.api import find_project_root
+
+    return find_project_root(state.project_dir) is not None
 
 
 def register(app: typer.Typer) -> None:

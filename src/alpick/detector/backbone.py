@@ -148,7 +148,11 @@ class PyramidBackbone(nn.Module):
     """
 
     def __init__(
-        self, body: nn.Module, stages: dict[str, int], levels: tuple[int, ...], width: int
+        self,
+        body: nn.Module,
+        stages: dict[str, int],
+        levels: tuple[int, ...],
+        width: int,
     ):
         super().__init__()
         names = list(stages)
@@ -157,10 +161,58 @@ class PyramidBackbone(nn.Module):
         self.fpn = FeaturePyramidNetwork([stages[n] for n in chosen], width)
         self.out_channels = width
         self.strides = [2**lv for lv in levels]
+        # level_ends[L]: number of body children up to the end of stage C_L (L = 1 is the stem's
+        # stride-2 part, 5 the whole body): the split points of prefix() / trunk().
+        order = list(self.body.keys())
+        ends = [order.index(n) + 1 for n in names if n in order]
+        self.level_ends = [0, order.index(names[0]), *ends] + [len(order)] * (4 - len(ends))
 
     def forward(self, x: Tensor) -> OrderedDict[str, Tensor]:
         """``(B, 3, H, W)`` normalized images → ordered maps ``(B, width, H/s, W/s)``."""
         maps: OrderedDict[str, Tensor] = self.fpn(self.body(x))
+        return maps
+
+    def freeze(self, level: int) -> int:
+        """Freeze the body up to the end of stage C``level`` (0: nothing); return the split point.
+
+        Children after it become trainable, the earlier ones fixed (their batch norms are frozen
+        anyway).
+        """
+        split = self.split_at(level)
+        for i, child in enumerate(self.body.values()):
+            child.requires_grad_(i >= split)
+        return split
+
+    def split_at(self, frozen: int) -> int:
+        """Index of the first body child that runs after the frozen stages up to level ``frozen``.
+
+        The children before it are the *prefix*: frozen, so their outputs for an image never
+        change during training and can be computed once (:meth:`prefix`) and reused.
+        """
+        return self.level_ends[min(max(frozen, 0), len(self.level_ends) - 1)]
+
+    def prefix(self, x: Tensor, split: int) -> dict[str, Tensor]:
+        """Run the first ``split`` body children: the returned maps they make, plus ``"x"``.
+
+        ``"x"`` is the last child's output, the trunk's input (it may also be a returned map).
+        """
+        out: dict[str, Tensor] = {}
+        for name, child in list(self.body.items())[:split]:
+            x = child(x)
+            if name in self.body.return_layers:
+                out[self.body.return_layers[name]] = x
+        out["x"] = x
+        return out
+
+    def trunk(self, cached: dict[str, Tensor], split: int) -> OrderedDict[str, Tensor]:
+        """The pyramid maps from a :meth:`prefix` output (the rest of the body, then the FPN)."""
+        x = cached["x"]
+        feats: OrderedDict[str, Tensor] = OrderedDict((k, v) for k, v in cached.items() if k != "x")
+        for name, child in list(self.body.items())[split:]:
+            x = child(x)
+            if name in self.body.return_layers:
+                feats[self.body.return_layers[name]] = x
+        maps: OrderedDict[str, Tensor] = self.fpn(feats)
         return maps
 
 

@@ -26,9 +26,9 @@ from typing import Any
 
 import torch
 
-from alpick.detector.atomic import atomic_path
 from alpick.detector.config import ModelConfig, model_config_from_dict, model_config_to_dict
 from alpick.errors import AlpickError
+from alpick.fileio import atomic_path
 
 FORMAT = "alpick-detector"
 VERSION = 1

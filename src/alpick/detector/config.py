@@ -44,6 +44,7 @@ class ModelConfig:
         fpn_width: Channels of the feature pyramid and of the heads (a multiple of 16).
         head_convs: 3x3 conv layers in each head tower before the outputs.
         levels: Pyramid levels used (2 = stride 4 ... 5 = stride 32).
+        aspect_ratios: Anchor shapes as height / width (RetinaNet), each at three scales.
     """
 
     arch: str = "retinanet"
@@ -52,6 +53,7 @@ class ModelConfig:
     fpn_width: int = 64
     head_convs: int = 2
     levels: tuple[int, ...] = (2, 3, 4, 5)
+    aspect_ratios: tuple[float, ...] = (1.0,)
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHS:
@@ -61,8 +63,11 @@ class ModelConfig:
             raise AlpickError(f"fpn_width must be a positive multiple of 16, got {self.fpn_width}")
         if not 0 <= self.head_convs <= 4:
             raise AlpickError(f"head_convs must be within 0..4, got {self.head_convs}")
+        if not self.aspect_ratios or not all(0 < r < 100 for r in self.aspect_ratios):
+            raise AlpickError(f"aspect ratios must be positive, got {self.aspect_ratios}")
         object.__setattr__(self, "input_size", tuple(self.input_size))
         object.__setattr__(self, "levels", tuple(self.levels))
+        object.__setattr__(self, "aspect_ratios", tuple(float(r) for r in self.aspect_ratios))
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,8 @@ class TrainConfig:
         batch_size: Images per step.
         lr: Peak learning rate (AdamW).
         weight_decay: AdamW weight decay.
-        warmup_epochs: Linear warm-up length, in epochs (may be fractional).
+        warmup_epochs: Linear warm-up length, in epochs (may be fractional); ``None`` = a tenth
+            of the run, at most 100 steps.
         seed: Seeds the weights of new layers, the shuffling and the augmentations.
         num_workers: DataLoader worker processes (0 decodes in the main process).
         checkpoint_every: Also keep ``epoch_NNN.pt`` every N epochs (0: only ``last.pt``).
@@ -85,14 +91,26 @@ class TrainConfig:
             meant as in TLT's ``augmentation_config`` (see
             :func:`alpick.detector.data.train_augmentations`).
         weights: Backbone weights file; ``None`` = the packaged EfficientNet-Lite0 weights.
-        arch, backbone, input_size, fpn_width, head_convs, levels: See :class:`ModelConfig`.
+        freeze: Backbone stages kept fixed, by level: up to the end of C2 (stride 4) is 2, of
+            C3 is 3, 0 trains it all. Their outputs never change, so they are computed once per
+            image when ``feature_cache`` is on.
+        feature_cache: Compute the frozen stages once per image and train from their outputs
+            (much faster; the only augmentation left is the horizontal flip).
+        steps: Optimizer steps of the run; ``epochs`` gives them as passes over the samples
+            instead; neither = the default for this many images (see ``auto_steps``).
+        arch, backbone, fpn_width, head_convs: See :class:`ModelConfig`.
+        input_size, levels, aspect_ratios: See :class:`ModelConfig`; ``None`` fits them to the
+            training data (:func:`alpick.detector.defaults.fit_config`).
     """
 
-    epochs: int = 12
+    epochs: int | None = None
+    steps: int | None = None
     batch_size: int = 4
     lr: float = 1e-3
     weight_decay: float = 1e-4
-    warmup_epochs: float = 1.0
+    warmup_epochs: float | None = None
+    freeze: int = 3
+    feature_cache: bool = True
     seed: int = 0
     num_workers: int = 0
     checkpoint_every: int = 10
@@ -107,19 +125,26 @@ class TrainConfig:
     weights: str | None = None
     arch: str = "retinanet"
     backbone: str = "efficientnet_lite0"
-    input_size: tuple[int, int] = (256, 448)
+    input_size: tuple[int, int] | None = None
     fpn_width: int = 64
     head_convs: int = 2
-    levels: tuple[int, ...] = (2, 3, 4, 5)
+    levels: tuple[int, ...] | None = None
+    aspect_ratios: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
+        if self.epochs is not None and self.epochs < 1:
             raise AlpickError(f"epochs must be at least 1, got {self.epochs}")
+        if self.steps is not None and self.steps < 1:
+            raise AlpickError(f"steps must be at least 1, got {self.steps}")
+        if self.epochs is not None and self.steps is not None:
+            raise AlpickError("give epochs or steps, not both")
+        if not 0 <= self.freeze <= 5:
+            raise AlpickError(f"freeze must be a backbone level within 0..5, got {self.freeze}")
         if self.batch_size < 1:
             raise AlpickError(f"batch size must be at least 1, got {self.batch_size}")
         if not self.lr > 0:
             raise AlpickError(f"learning rate must be positive, got {self.lr}")
-        if self.warmup_epochs < 0 or self.num_workers < 0 or self.checkpoint_every < 0:
+        if (self.warmup_epochs or 0) < 0 or self.num_workers < 0 or self.checkpoint_every < 0:
             raise AlpickError("warmup_epochs, num_workers and checkpoint_every must be >= 0")
         if not (0 <= self.hflip <= 1 and 0 <= self.hue <= 0.5 and 0 <= self.jitter < 1):
             raise AlpickError("hflip must be in [0, 1], hue in [0, 0.5] and jitter in [0, 1)")
@@ -127,19 +152,33 @@ class TrainConfig:
             raise AlpickError("saturation and exposure are factors >= 1 (1 = off)")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise AlpickError(f"device must be auto, cpu or cuda, got {self.device!r}")
-        object.__setattr__(self, "input_size", tuple(self.input_size))
-        object.__setattr__(self, "levels", tuple(self.levels))
-        self.model_config()  # validates the model fields
+        for key in ("input_size", "levels", "aspect_ratios"):
+            if getattr(self, key) is not None:
+                object.__setattr__(self, key, tuple(getattr(self, key)))
+        self.model_config(partial=True)  # validates the model fields
 
-    def model_config(self) -> ModelConfig:
-        """The architecture part of this configuration."""
+    @property
+    def fitted(self) -> bool:
+        """Whether every setting that can be left to the data is set."""
+        return None not in (self.input_size, self.levels, self.aspect_ratios)
+
+    def model_config(self, *, partial: bool = False) -> ModelConfig:
+        """The architecture part of this configuration.
+
+        Settings left to the data (``None``) must be filled first
+        (:func:`alpick.detector.defaults.fit_config`); ``partial`` validates the others with
+        placeholders instead.
+        """
+        if not partial and not self.fitted:
+            raise AlpickError("input size, levels and anchors are not fitted to the data yet")
         return ModelConfig(
             arch=self.arch,
             backbone=self.backbone,
-            input_size=self.input_size,
+            input_size=self.input_size or (256, 448),
             fpn_width=self.fpn_width,
             head_convs=self.head_convs,
-            levels=self.levels,
+            levels=self.levels or (2, 3, 4, 5),
+            aspect_ratios=self.aspect_ratios or (1.0,),
         )
 
     def augmentation(self) -> dict[str, float]:
@@ -161,8 +200,8 @@ class TrainConfig:
         """Inverse of :meth:`to_dict`; unknown keys are ignored, missing ones take defaults."""
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in known}
-        for key in ("input_size", "levels"):
-            if key in kwargs:
+        for key in ("input_size", "levels", "aspect_ratios"):
+            if kwargs.get(key) is not None:
                 kwargs[key] = tuple(kwargs[key])
         return cls(**kwargs)
 

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from alpick.detector.atomic import atomic_path
+from alpick.fileio import atomic_path
 
 Row = dict[str, float]
 

@@ -26,6 +26,7 @@ from torchvision.models.detection.fcos import (
     FCOSHead,
     FCOSRegressionHead,
 )
+from torchvision.models.detection.image_list import ImageList
 from torchvision.models.detection.retinanet import RetinaNetHead
 from torchvision.models.detection.transform import GeneralizedRCNNTransform
 from torchvision.ops import batched_nms, clip_boxes_to_image
@@ -184,8 +185,9 @@ def build_detector(
         model = ProbFCOS(backbone, num_classes, anchor_generator=anchor_gen, head=head)
     else:
         sizes = tuple(tuple(2 * s * k for k in _RETINA_SCALES) for s in strides)
-        anchor_gen = AnchorGenerator(sizes, ((1.0,),) * len(strides))
-        num_anchors = len(_RETINA_SCALES)
+        ratios = tuple(config.aspect_ratios)
+        anchor_gen = AnchorGenerator(sizes, (ratios,) * len(strides))
+        num_anchors = len(_RETINA_SCALES) * len(ratios)
         retina_head = RetinaNetHead(width, num_anchors, num_classes, norm_layer=norm)
         retina_head.classification_head.conv = retina_head.classification_head.conv[
             : config.head_convs
@@ -195,3 +197,58 @@ def build_detector(
         model = ProbRetinaNet(backbone, num_classes, anchor_generator=anchor_gen, head=retina_head)
     model.transform = transform
     return model
+
+
+def normalize_images(model: FCOS | RetinaNet, images: list[Tensor]) -> Tensor:
+    """The batch the backbone sees: ``images`` in [0, 1] normalized and stacked."""
+    batch, _ = model.transform(images)
+    return batch.tensors
+
+
+def forward_cached(
+    model: FCOS | RetinaNet,
+    cached: dict[str, Tensor],
+    split: int,
+    image_size: tuple[int, int],
+    targets: list[dict[str, Tensor]] | None = None,
+) -> dict[str, Tensor] | list[dict[str, Tensor]]:
+    """The detector's forward pass from its frozen prefix's outputs (see ``PyramidBackbone``).
+
+    What torchvision's ``forward`` does after the backbone's first ``split`` children: the rest
+    of the backbone, the pyramid, the head, then the losses (training, with ``targets`` in
+    input pixels) or the detections (eval, in input pixels, with ``class_probs``).
+
+    Args:
+        model: A detector from :func:`build_detector`.
+        cached: ``PyramidBackbone.prefix`` of a batch of normalized images.
+        split: The split point those were made with.
+        image_size: Network input (width, height).
+        targets: Boxes and labels per image (training).
+    """
+    maps = model.backbone.trunk(cached, split)
+    features = list(maps.values())
+    head_outputs = model.head(features)
+    batch = features[0].shape[0]
+    width, height = image_size
+    sizes = [(height, width)] * batch
+    images = ImageList(features[0].new_zeros(()).expand(batch, 3, height, width), sizes)
+    anchors = model.anchor_generator(images, features)
+    per_level = [x.size(2) * x.size(3) for x in features]
+    if model.training:
+        if targets is None:
+            raise ValueError("training needs targets")
+        if isinstance(model, FCOS):
+            losses: dict[str, Tensor] = model.compute_loss(
+                targets, head_outputs, anchors, per_level
+            )
+            return losses
+        return dict(model.compute_loss(targets, head_outputs, anchors))
+    if isinstance(model, RetinaNet):
+        per_anchor = head_outputs["cls_logits"].size(1) // sum(per_level)
+        per_level = [n * per_anchor for n in per_level]
+    split_outputs = {k: list(v.split(per_level, dim=1)) for k, v in head_outputs.items()}
+    split_anchors = [list(a.split(per_level)) for a in anchors]
+    detections: list[dict[str, Tensor]] = model.postprocess_detections(
+        split_outputs, split_anchors, sizes
+    )
+    return detections

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from PIL import Image
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
 from alpick.detector.checkpoint import load_checkpoint, load_model_state
 from alpick.detector.config import ModelConfig
 from alpick.detector.data import load_rgb, resize_image
-from alpick.detector.model import build_detector
+from alpick.detector.features import FeatureCache, prefix_fingerprint, stack_entries
+from alpick.detector.model import build_detector, forward_cached
 from alpick.detector.train import resolve_device
 from alpick.errors import AlpickError
 from alpick.formats.detections import Detections
@@ -38,6 +40,7 @@ class LoadedDetector:
     config: ModelConfig
     device: torch.device
     checkpoint: Path
+    freeze: int = 0
 
 
 def load_detector(run_or_ckpt: Path, *, device: str = "auto") -> LoadedDetector:
@@ -51,7 +54,8 @@ def load_detector(run_or_ckpt: Path, *, device: str = "auto") -> LoadedDetector:
     load_model_state(model, ckpt)
     dev = resolve_device(device)
     model.to(dev).eval()
-    return LoadedDetector(model, ckpt.classes, ckpt.model_config, dev, ckpt.path)
+    freeze = int(ckpt.train_config.get("freeze", 0))
+    return LoadedDetector(model, ckpt.classes, ckpt.model_config, dev, ckpt.path, freeze)
 
 
 class _Images(Dataset[tuple[Tensor, tuple[int, int]]]):
@@ -97,6 +101,7 @@ def predict_images(
     batch_size: int = 8,
     num_workers: int = 0,
     progress: bool = True,
+    cache: FeatureCache | None = None,
 ) -> list[Detections]:
     """Detect objects in each image.
 
@@ -108,6 +113,8 @@ def predict_images(
         batch_size: Images per forward pass.
         num_workers: DataLoader workers decoding images.
         progress: Show a rich progress bar.
+        cache: Start from the frozen stages' outputs kept there (computed and kept for images
+            not in it yet); the detections are the same as without it.
 
     Returns:
         One :class:`Detections` per path, in order: ``xyxy`` in the image's original pixels,
@@ -127,17 +134,47 @@ def predict_images(
     model.detections_per_img = top_k
     model.topk_candidates = max(1000, top_k)
     size = detector.config.input_size
-    loader = DataLoader(
-        _Images(paths, size), batch_size=batch_size, num_workers=num_workers, collate_fn=_collate
-    )
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     results: list[Detections] = []
     bar = Progress(TextColumn("predict"), BarColumn(), MofNCompleteColumn(), disable=not progress)
     with bar:
         task = bar.add_task("predict", total=len(paths))
-        for images, sizes in loader:
-            outputs = model([im.to(detector.device) for im in images])
+        for outputs, sizes in _forward_batches(detector, paths, batch_size, num_workers, cache):
             results.extend(_to_detections(o, size, s) for o, s in zip(outputs, sizes, strict=True))
-            bar.update(task, advance=len(images))
+            bar.update(task, advance=len(sizes))
     return results
+
+
+def _forward_batches(
+    detector: LoadedDetector,
+    paths: Sequence[Path],
+    batch_size: int,
+    num_workers: int,
+    cache: FeatureCache | None,
+) -> Iterator[tuple[list[dict[str, Tensor]], list[tuple[int, int]]]]:
+    """The model's outputs per batch of images, with the images' original sizes."""
+    model: Any = detector.model
+    size = detector.config.input_size
+    if cache is None:
+        loader = DataLoader(
+            _Images(paths, size),
+            batch_size=batch_size,
+            num_workers=num_workers,
+            collate_fn=_collate,
+        )
+        for images, sizes in loader:
+            yield model([im.to(detector.device) for im in images]), sizes
+        return
+    split = model.backbone.split_at(detector.freeze)
+    fingerprint = prefix_fingerprint(model, split)
+    for start in range(0, len(paths), batch_size):
+        chunk = list(paths[start : start + batch_size])
+        entries = cache.get(model, split, size, chunk, fingerprint=fingerprint)
+        batch = stack_entries(entries, detector.device)
+        outputs = forward_cached(model, batch, split, size)
+        sizes = []
+        for path in chunk:
+            with Image.open(path) as img:
+                sizes.append(img.size)
+        yield outputs, sizes  # type: ignore[misc]

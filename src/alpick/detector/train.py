@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import torch
+from PIL import Image
 from torch import Tensor
 
 from alpick.detector.checkpoint import (
@@ -20,15 +22,17 @@ from alpick.detector.checkpoint import (
     save_checkpoint,
 )
 from alpick.detector.config import ModelConfig, TrainConfig
-from alpick.detector.data import Batch, DetectionDataset, make_loader
+from alpick.detector.data import DetectionDataset, Target, make_loader, scale_boxes
+from alpick.detector.features import CacheEntry, FeatureCache, flip_targets, stack_entries
 from alpick.detector.history import plot_loss, write_metrics_csv
-from alpick.detector.model import build_detector
+from alpick.detector.model import build_detector, forward_cached
 from alpick.errors import AlpickError
 from alpick.formats.detections import Detections
 
 METRICS = "metrics.csv"
 LOSS_PLOT = "loss.png"
 MIN_LR_FACTOR = 0.01  # the cosine ends at 1% of the peak learning rate
+AUTO_MIN_STEPS, AUTO_EPOCHS, AUTO_MAX_STEPS = 400, 6, 20_000
 
 
 @dataclass
@@ -80,6 +84,20 @@ def resume_config(checkpoint: Path, **overrides: Any) -> TrainConfig:
     return replace(TrainConfig.from_dict(ckpt.train_config), **overrides)
 
 
+MODEL_FIELDS = ("arch", "backbone", "input_size", "fpn_width", "head_convs", "levels")
+
+
+def init_config(checkpoint: Path, **overrides: Any) -> TrainConfig:
+    """Settings for a run that starts from ``checkpoint``'s weights (a warm start).
+
+    The model's settings are the checkpoint's; the training settings are the defaults, with
+    ``overrides`` applied.
+    """
+    model = load_checkpoint(checkpoint).model_config
+    kept = {name: getattr(model, name) for name in (*MODEL_FIELDS, "aspect_ratios")}
+    return replace(TrainConfig(**kept), **overrides)
+
+
 def _check_samples(samples: Sequence[tuple[Path, Detections]], classes: Sequence[str]) -> None:
     if not samples:
         raise AlpickError("no samples to train on")
@@ -96,7 +114,7 @@ def _check_samples(samples: Sequence[tuple[Path, Detections]], classes: Sequence
         raise AlpickError(f"class id {top} has no name ({len(classes)} classes given)")
 
 
-def _batches(loader: Any) -> Iterator[tuple[Batch, float]]:
+def _batches(loader: Any) -> Iterator[tuple[Any, float]]:
     """Yield batches with the seconds spent waiting for each."""
     it = iter(loader)
     while True:
@@ -143,12 +161,10 @@ class _Stepper:
     device: torch.device
     use_amp: bool
 
-    def step(self, images: list[Tensor], targets: list[dict[str, Tensor]]) -> dict[str, float]:
-        """Forward, backward, update; returns ``loss`` and ``loss_<part>`` as floats."""
-        images = [im.to(self.device, non_blocking=True) for im in images]
-        targets = [{k: v.to(self.device) for k, v in t.items()} for t in targets]
+    def step(self, forward: Callable[[], dict[str, Tensor]]) -> dict[str, float]:
+        """Forward (``forward()`` returns the losses), backward, update; losses as floats."""
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
-            losses: dict[str, Tensor] = self.model(images, targets)
+            losses = forward()
         loss = sum(losses.values(), torch.zeros((), device=self.device))
         if not torch.isfinite(loss):
             raise AlpickError(f"training diverged (loss {loss.item()}); try a lower learning rate")
@@ -162,23 +178,70 @@ class _Stepper:
         return {"loss": loss.item(), **{f"loss_{k}": v.item() for k, v in losses.items()}}
 
 
-def _run_epoch(stepper: _Stepper, loader: Any, bar: Any, task: Any, epoch: int) -> dict[str, float]:
-    """Train one epoch; return its metrics row (mean losses, lr, speed, data-loading share)."""
+Step = tuple[Callable[[], dict[str, Tensor]], int]  # (forward returning losses, images)
+
+
+def _image_steps(model: Any, device: torch.device, loader: Any) -> Iterator[tuple[Step, float]]:
+    """Steps over decoded (and augmented) images, with the seconds spent waiting for each."""
+    for (images, targets), wait in _batches(loader):
+
+        def forward(images: list[Tensor] = images, targets: list[Target] = targets) -> Any:
+            ims = [im.to(device, non_blocking=True) for im in images]
+            tgs = [{k: v.to(device) for k, v in t.items()} for t in targets]
+            return model(ims, tgs)
+
+        yield (forward, len(images)), wait
+
+
+@dataclass
+class _CachedData:
+    """Training batches from the frozen stages' cached outputs, flipped at random."""
+
+    model: Any
+    split: int
+    input_size: tuple[int, int]
+    entries: list[CacheEntry]
+    targets: list[Target]
+    hflip: float
+    device: torch.device
+
+    def steps(self, batch_size: int, seed: int) -> Iterator[tuple[Step, float]]:
+        generator = torch.Generator().manual_seed(seed)
+        order = torch.randperm(len(self.entries), generator=generator).tolist()
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            flips = (torch.rand(len(index), generator=generator) < self.hflip).tolist()
+            yield (partial(self._forward, index, flips), len(index)), 0.0
+
+    def _forward(self, index: list[int], flips: list[bool]) -> Any:
+        cached = stack_entries([self.entries[i] for i in index], self.device, flips)
+        targets = flip_targets([self.targets[i] for i in index], flips, self.input_size[0])
+        targets = [{k: v.to(self.device) for k, v in t.items()} for t in targets]
+        return forward_cached(self.model, cached, self.split, self.input_size, targets)
+
+
+def _run_epoch(
+    stepper: _Stepper, steps: Iterator[tuple[Step, float]], bar: Any, task: Any, epoch: int,
+    max_steps: int,
+) -> dict[str, float]:  # fmt: skip
+    """Train one epoch (at most ``max_steps`` steps); return its metrics row."""
     stepper.model.train()
     sums: dict[str, float] = {}
-    n_images, waited, steps = 0, 0.0, 0
+    n_images, waited, done = 0, 0.0, 0
     started = time.perf_counter()
-    for (images, targets), wait in _batches(loader):
+    for (forward, size), wait in steps:
+        if done >= max_steps:
+            break
         waited += wait
-        for key, value in stepper.step(images, targets).items():
+        for key, value in stepper.step(forward).items():
             sums[key] = sums.get(key, 0.0) + value
-        steps += 1
-        n_images += len(images)
+        done += 1
+        n_images += size
         elapsed = time.perf_counter() - started
-        bar.update(task, advance=1, epoch=epoch, loss=sums["loss"] / steps, ips=n_images / elapsed)
+        bar.update(task, advance=1, epoch=epoch, loss=sums["loss"] / done, ips=n_images / elapsed)
     seconds = time.perf_counter() - started
     row: dict[str, float] = {"epoch": epoch}
-    row.update({k: v / max(steps, 1) for k, v in sums.items()})
+    row.update({k: v / max(done, 1) for k, v in sums.items()})
     row.update(
         lr=stepper.optimizer.param_groups[0]["lr"],
         images_per_s=n_images / max(seconds, 1e-9),
@@ -203,7 +266,13 @@ def _load_resume(resume: Path, model_cfg: ModelConfig, classes: list[str]) -> Ch
 
 
 def _save_epoch(
-    out_dir: Path, config: TrainConfig, classes: list[str], stepper: _Stepper, history: list[Any]
+    out_dir: Path,
+    config: TrainConfig,
+    classes: list[str],
+    stepper: _Stepper,
+    history: list[Any],
+    *,
+    last_epoch: int,
 ) -> None:
     """``last.pt`` (and ``epoch_NNN.pt`` when due), ``metrics.csv`` and, when due, ``loss.png``."""
     epoch = int(history[-1]["epoch"])
@@ -223,8 +292,115 @@ def _save_epoch(
     if periodic:
         save_checkpoint(out_dir / f"epoch_{epoch:03d}.pt", state)
     write_metrics_csv(out_dir / METRICS, history)
-    if periodic or epoch == config.epochs:  # plotting costs ~0.4 s
+    if periodic or epoch == last_epoch:  # plotting costs ~0.4 s
         plot_loss(out_dir / LOSS_PLOT, history)
+
+
+def _fitted(
+    config: TrainConfig, samples: Sequence[tuple[Path, Detections]], resume: Path | None
+) -> TrainConfig:
+    """``config`` with the settings left to the data filled: from the checkpoint when resuming
+    (so the model is the one saved), else from the data."""
+    if config.fitted:
+        return config
+    if resume is not None:
+        theirs = load_checkpoint(resume).model_config
+        return replace(
+            config,
+            input_size=config.input_size or theirs.input_size,
+            levels=config.levels or theirs.levels,
+            aspect_ratios=config.aspect_ratios or theirs.aspect_ratios,
+        )
+    from alpick.detector.defaults import fit_config
+
+    return fit_config(config, samples)[0]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A run's length: ``steps`` optimizer steps in ``epochs`` passes of ``per_epoch`` steps."""
+
+    steps: int
+    per_epoch: int
+    epochs: int
+    warmup: int
+
+
+def auto_steps(n_samples: int, batch_size: int) -> int:
+    """The default schedule length (see ``docs/detector.md``, "Defaults that fit the data")."""
+    per_epoch = math.ceil(n_samples / batch_size)
+    return max(AUTO_MIN_STEPS, min(AUTO_EPOCHS * per_epoch, AUTO_MAX_STEPS))
+
+
+def plan_schedule(config: TrainConfig, n_samples: int) -> Schedule:
+    """Steps, epochs and warm-up of a run on ``n_samples`` images.
+
+    ``config.steps`` or ``config.epochs`` when given, else :func:`auto_steps`; the warm-up is
+    ``config.warmup_epochs`` when given, else a tenth of the run (at most 100 steps).
+    """
+    per_epoch = math.ceil(n_samples / config.batch_size)
+    if config.steps is not None:
+        steps = config.steps
+    elif config.epochs is not None:
+        steps = config.epochs * per_epoch
+    else:
+        steps = auto_steps(n_samples, config.batch_size)
+    if config.warmup_epochs is not None:
+        warmup = round(config.warmup_epochs * per_epoch)
+    else:
+        warmup = min(steps // 10, 100)
+    return Schedule(steps, per_epoch, math.ceil(steps / per_epoch), min(warmup, steps))
+
+
+def _training_data(
+    model: Any,
+    split: int,
+    samples: Sequence[tuple[Path, Detections]],
+    config: TrainConfig,
+    device: torch.device,
+    cache: FeatureCache | None,
+    bar: Any,
+) -> Callable[[int], Iterator[tuple[Step, float]]]:
+    """Each epoch's steps (given the epoch's seed): from the feature cache when it is on and
+    fits, else from the images through the data pipeline and its augmentations."""
+    size = config.model_config().input_size
+    if config.feature_cache:
+        cache = cache if cache is not None else FeatureCache()
+        if cache.fits(model, split, size, len(samples)):
+            task = bar.add_task("cache", total=len(samples), epoch=0, loss=float("nan"), ips=0.0)
+            entries = cache.get(
+                model,
+                split,
+                size,
+                [p for p, _ in samples],
+                on_fill=lambda n: bar.update(task, advance=n),
+            )
+            bar.update(task, visible=False)
+            targets = []
+            for path, det in samples:
+                with Image.open(path) as img:
+                    size = img.size
+                targets.append(scale_boxes(det, size, size))
+            data = _CachedData(
+                model, split, size, entries, targets,
+                config.hflip if config.augment else 0.0, device,
+            )  # fmt: skip
+            return lambda seed: data.steps(config.batch_size, seed)
+    dataset = DetectionDataset(
+        samples, size, augment=config.augment, augmentation=config.augmentation()
+    )
+
+    def from_images(seed: int) -> Iterator[tuple[Step, float]]:
+        loader = make_loader(
+            dataset,
+            batch_size=config.batch_size,
+            shuffle=True,
+            seed=seed,
+            num_workers=config.num_workers,
+        )
+        return _image_steps(model, device, loader)
+
+    return from_images
 
 
 def train_detector(
@@ -235,6 +411,8 @@ def train_detector(
     config: TrainConfig,
     resume: Path | None = None,
     progress: bool = True,
+    cache: FeatureCache | None = None,
+    init: Path | None = None,
 ) -> TrainResult:
     """Train (or resume training) a detector and write its run folder.
 
@@ -246,6 +424,10 @@ def train_detector(
         config: Model and training settings.
         resume: A checkpoint (or run folder) to continue from, up to ``config.epochs``.
         progress: Show a rich progress bar with loss and images/s.
+        init: A checkpoint (or run folder) whose weights this run starts from (a warm start:
+            new optimizer and schedule); its architecture and classes must match.
+        cache: Where the frozen stages' outputs are kept (with ``config.feature_cache``); pass
+            the same cache to later runs on the same images (a simulation's rounds) to reuse them.
 
     Returns:
         The run's :class:`TrainResult`.
@@ -257,21 +439,26 @@ def train_detector(
     _check_samples(samples, classes)
     out_dir = Path(out_dir)
     device = resolve_device(config.device)
+    if resume is not None and init is not None:
+        raise AlpickError("resume a run or start from another one's weights, not both")
+    config = _fitted(config, samples, resume or init)
     model_cfg = config.model_config()
     ckpt = None if resume is None else _load_resume(resume, model_cfg, classes)
+    start = None if init is None else _load_resume(init, model_cfg, classes)
 
     torch.manual_seed(config.seed)
-    model = build_detector(model_cfg, len(classes), weights=config.weights, pretrained=ckpt is None)
-    if ckpt is not None:
-        load_model_state(model, ckpt)
+    model = build_detector(
+        model_cfg, len(classes), weights=config.weights, pretrained=ckpt is None and start is None
+    )
+    if ckpt is not None or start is not None:
+        load_model_state(model, ckpt or start)  # type: ignore[arg-type]
     model.to(device)
+    split = model.backbone.freeze(config.freeze)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = math.ceil(len(samples) / config.batch_size)
-    total = steps_per_epoch * config.epochs
-    warmup = round(config.warmup_epochs * steps_per_epoch)
+    plan = plan_schedule(config, len(samples))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_factor(step, total=total, warmup=warmup)
+        optimizer, lambda step: lr_factor(step, total=plan.steps, warmup=plan.warmup)
     )
     use_amp = config.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
@@ -284,31 +471,24 @@ def train_detector(
         if ckpt.scheduler_state is not None:
             scheduler.load_state_dict(ckpt.scheduler_state)
 
-    dataset = DetectionDataset(
-        samples, config.input_size, augment=config.augment, augmentation=config.augmentation()
-    )
     with _progress_bar(progress) as bar:
+        source = _training_data(model, split, samples, config, device, cache, bar)
         task = bar.add_task(
             "train",
-            total=steps_per_epoch * max(0, config.epochs - start_epoch),
+            total=max(0, plan.steps - start_epoch * plan.per_epoch),
             epoch=start_epoch + 1,
             loss=float("nan"),
             ips=0.0,
         )
-        for epoch in range(start_epoch, config.epochs):
+        for epoch in range(start_epoch, plan.epochs):
             # Seeds depend on (seed, epoch) only, so a resumed run draws what an unbroken one would.
             epoch_seed = config.seed * 100_003 + epoch
             torch.manual_seed(epoch_seed)  # augmentations in the main process
-            loader = make_loader(
-                dataset,
-                batch_size=config.batch_size,
-                shuffle=True,
-                seed=epoch_seed,
-                num_workers=config.num_workers,
-            )
-            history.append(_run_epoch(stepper, loader, bar, task, epoch + 1))
-            _save_epoch(out_dir, config, classes, stepper, history)
-    ran = config.epochs > start_epoch
+            left = plan.steps - epoch * plan.per_epoch
+            steps = source(epoch_seed)
+            history.append(_run_epoch(stepper, steps, bar, task, epoch + 1, left))
+            _save_epoch(out_dir, config, classes, stepper, history, last_epoch=plan.epochs)
+    ran = plan.epochs > start_epoch
     return TrainResult(
         out_dir=out_dir,
         checkpoint=out_dir / LAST if ran or ckpt is None else ckpt.path,

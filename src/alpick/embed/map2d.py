@@ -6,13 +6,13 @@ thousands of rows, and distances along the axes mean something.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+
+from alpick.fileio import atomic_open
 
 __all__ = ["embedding_map", "pca_2d"]
 
@@ -124,13 +124,6 @@ def embedding_map(
     fig.tight_layout()
 
     out_png = Path(out_png)
-    out_png.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_png.name}.", suffix=".tmp", dir=out_png.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png")
-        os.replace(tmp_name, out_png)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_open(out_png, "wb") as handle:
+        fig.savefig(handle, format="png")
     return out_png

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.embed.decode import ImageDecodeError, load_resized
-from alpick.embed.progress import rate_progress
+from alpick.progress import progress_bar
 
 if TYPE_CHECKING:
     import torch
@@ -180,7 +180,7 @@ def embed_images(
             on_batch(rows, embeddings[rows])
 
     with (
-        rate_progress(len(paths), f"embedding ({backbone.name})", enabled=progress) as advance,
+        progress_bar(len(paths), f"embedding ({backbone.name})", enabled=progress) as advance,
         torch.inference_mode(),
     ):
         try:

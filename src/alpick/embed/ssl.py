@@ -21,12 +21,13 @@ import numpy as np
 
 from alpick.embed.decode import ImageDecodeError, load_rgb
 from alpick.embed.pipeline import default_num_workers, loader_batches, resolve_device
-from alpick.embed.progress import rate_progress
 from alpick.embed.weights import state_dict_sha256
 from alpick.errors import AlpickError
+from alpick.progress import progress_bar
 
 if TYPE_CHECKING:
     import torch
+    from torch.utils.data import DataLoader
 
     from alpick.embed.backbones import Backbone
 
@@ -120,7 +121,6 @@ def finetune_simclr(
     from lightly.loss import NTXentLoss
     from lightly.models.modules import SimCLRProjectionHead
     from lightly.transforms import SimCLRTransform
-    from torch.utils.data import DataLoader
 
     if epochs < 1:
         raise AlpickError(f"SimCLR needs at least one epoch, got {epochs}")
@@ -145,20 +145,13 @@ def finetune_simclr(
         params = list(model.parameters()) + list(head.parameters())
         optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
         advance = stack.enter_context(
-            rate_progress(epochs * steps_images, "SimCLR fine-tuning", enabled=progress)
+            progress_bar(epochs * steps_images, "SimCLR fine-tuning", enabled=progress)
         )
         used = 0
         for epoch in range(epochs):
             dataset.epoch = epoch
-            loader: DataLoader[Any] = DataLoader(
-                dataset,
-                batch_size=batch_size,
-                shuffle=True,
-                drop_last=drop_last,
-                num_workers=workers,
-                generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch),
-                pin_memory=dev.type == "cuda",
-            )
+            order_seed = seed * 1_000_003 + epoch
+            loader = _epoch_loader(dataset, batch_size, drop_last, workers, order_seed, dev)
             with loader_batches(loader) as batches:
                 for view0, view1, ok in batches:
                     keep = ok.bool()
@@ -168,10 +161,7 @@ def finetune_simclr(
                     advance(len(ok))
     if used == 0:
         raise AlpickError("SimCLR needs at least 2 readable images per batch; none were usable")
-    model = model.eval().cpu()
-    state = getattr(model, "net", model).state_dict()
-    info = {
-        **backbone.info,
+    settings = {
         "ssl_epochs": epochs,
         "ssl_input_size": input_size,
         "ssl_batch_size": batch_size,
@@ -179,8 +169,34 @@ def finetune_simclr(
         "ssl_temperature": temperature,
         "ssl_seed": seed,
         "ssl_images": len(paths),
-        "base_weights_hash": backbone.weights_hash,
     }
+    return _tuned_backbone(backbone, model.eval().cpu(), settings)
+
+
+def _epoch_loader(
+    dataset: Any, batch_size: int, drop_last: bool, workers: int, seed: int, dev: torch.device
+) -> DataLoader[Any]:
+    """One epoch's shuffled loader of view pairs, its order fixed by ``seed``."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=True,
+        drop_last=drop_last,
+        num_workers=workers,
+        generator=torch.Generator().manual_seed(seed),
+        pin_memory=dev.type == "cuda",
+    )
+
+
+def _tuned_backbone(
+    backbone: Backbone, model: torch.nn.Module, settings: dict[str, Any]
+) -> Backbone:
+    """``backbone`` with the fine-tuned ``model``: new weights hash, ``settings`` in its info."""
+    state = getattr(model, "net", model).state_dict()
+    info = {**backbone.info, **settings, "base_weights_hash": backbone.weights_hash}
     return type(backbone)(
         name=backbone.name,
         module=model,

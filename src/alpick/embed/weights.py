@@ -13,12 +13,11 @@ file cannot run code.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alpick.errors import AlpickError
+from alpick.fileio import atomic_open
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -127,14 +126,6 @@ def save_backbone(backbone: Backbone, path: Path) -> str:
         "state_dict": {k: v.detach().cpu() for k, v in network.state_dict().items()},
         "info": dict(backbone.info),
     }
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as handle:
+        torch.save(payload, handle)
     return file_sha256(path)

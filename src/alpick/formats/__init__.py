@@ -9,8 +9,9 @@ The names below are imported on first use (PEP 562), so importing a light submod
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from alpick.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from alpick.formats.coco import (
@@ -138,14 +139,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the submodule that defines ``name`` on first access."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, {name: f".{module}" for name, module in _MODULE_OF.items()})
 
 
 def __dir__() -> list[str]:

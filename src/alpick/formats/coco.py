@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 
 from alpick.errors import AlpickError
-from alpick.formats.detections import Classes, Detections, xyxy_to_xywh
+from alpick.formats.detections import Classes, Detections, xywh_to_xyxy, xyxy_to_xywh
 from alpick.formats.jsonio import (
     box_xywh,
-    corners,
     floats,
     integer,
     make_detections,
@@ -250,7 +249,7 @@ def _group(
             score[k] = number(ann.get("score"), f"{what}: score")
     order = np.argsort(image, kind="stable")
     bounds = np.searchsorted(image[order], np.arange(len(names) + 1))
-    xyxy = corners(xywh[order])
+    xyxy = xywh_to_xyxy(xywh[order])
     cls, score = cls[order], score[order]
     out: dict[str, Detections] = {}
     for k, name in enumerate(names):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float32]
 IntArray = NDArray[np.int64]
@@ -168,8 +168,11 @@ def xyxy_to_xywh(xyxy: FloatArray) -> FloatArray:
     return out
 
 
-def xywh_to_xyxy(xywh: FloatArray) -> FloatArray:
-    """``(N, 4)`` top-left + width/height to ``(N, 4)`` corners."""
-    out = np.asarray(xywh, np.float32).copy().reshape(-1, 4)
-    out[:, 2:] += out[:, :2]
-    return out
+def xywh_to_xyxy(xywh: ArrayLike) -> FloatArray:
+    """``(N, 4)`` top-left + width/height to ``(N, 4)`` float32 corners.
+
+    The sums are taken in float64 and rounded to float32 once, so ``x + w`` read from a file
+    gives the float32 nearest to the exact corner.
+    """
+    boxes = np.asarray(xywh, np.float64).reshape(-1, 4)
+    return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1).astype(np.float32)

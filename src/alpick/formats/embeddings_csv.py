@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
-from alpick.formats.atomic import write_text_atomic
+from alpick.fileio import read_text, write_text_atomic
 
 
 def load_embeddings_csv(path: Path) -> tuple[list[str], NDArray[np.float32], list[str]]:
@@ -35,12 +35,7 @@ def load_embeddings_csv(path: Path) -> tuple[list[str], NDArray[np.float32], lis
             a value that is not a finite number (naming the line).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AlpickError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AlpickError(f"{path}: cannot read: {exc}") from None
+    text = read_text(path)
     if not text.strip():
         raise AlpickError(f"{path}: empty file")
     reader = csv.reader(io.StringIO(text, newline=""))

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
-from alpick.formats.atomic import write_text_atomic
+from alpick.fileio import read_text, write_text_atomic
 from alpick.formats.detections import Detections
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -37,12 +37,7 @@ def read_json(path: Path) -> Any:
         AlpickError: If the file is missing, unreadable or not valid JSON (naming the line).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AlpickError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AlpickError(f"{path}: cannot read: {exc}") from None
+    text = read_text(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -86,12 +81,6 @@ def integer(value: Any, what: str) -> int:
     if isinstance(value, bool) or not whole:
         raise AlpickError(f"{what}: expected a whole number, got {value!r}")
     return int(value)
-
-
-def corners(xywh: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``(N, 4)`` x, y, w, h to ``(N, 4)`` x0, y0, x1, y1, in float64 (then rounded once)."""
-    xywh = np.asarray(xywh, np.float64).reshape(-1, 4)
-    return np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
 
 
 def box_xywh(value: Any, what: str) -> tuple[float, float, float, float]:

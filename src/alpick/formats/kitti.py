@@ -16,9 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
-from alpick.formats.atomic import write_text_atomic
+from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Classes, Detections
 from alpick.formats.tokens import (
+    TokenTable,
     check_number_chars,
     raise_at,
     read_bytes,
@@ -145,18 +146,16 @@ def save_kitti(path: Path, det: Detections, classes: Classes) -> None:
     write_text_atomic(Path(path), format_kitti(det, classes))
 
 
-def _parse(
-    blobs: Sequence[bytes],
-    sources: Sequence[str],
-    classes: Classes,
-    sizes: Sequence[_ImageSize],
-    *,
-    predictions: bool,
-) -> list[Detections]:
-    """Parse several KITTI files in one vectorised pass; one :class:`Detections` per file."""
-    table = tokenise(blobs)
+def _check_columns(
+    table: TokenTable, sources: Sequence[str], *, predictions: bool
+) -> NDArray[np.int64]:
+    """Each file's column count (15 or 16), after checking every line against it.
+
+    Raises:
+        AlpickError: At the first line with another count, a file mixing labels and
+            predictions, or (with ``predictions``) a line without a confidence.
+    """
     ntok = table.line_ntok
-    n_lines = len(ntok)
     bad = np.flatnonzero((ntok != LABEL_COLUMNS) & (ntok != PREDICTION_COLUMNS))
     if len(bad):
         raise_at(
@@ -167,7 +166,7 @@ def _parse(
             f"(predictions), got {ntok[bad[0]]}",
         )
     file_cols = np.zeros(table.n_files, np.int64)
-    is_first = np.ones(n_lines, bool)
+    is_first = np.ones(len(ntok), bool)
     is_first[1:] = table.line_file[1:] != table.line_file[:-1]
     file_cols[table.line_file[is_first]] = ntok[is_first]
     mixed = np.flatnonzero(ntok != file_cols[table.line_file])
@@ -183,6 +182,22 @@ def _parse(
     if predictions and (ntok == LABEL_COLUMNS).any():
         k = int(np.flatnonzero(ntok == LABEL_COLUMNS)[0])
         raise_at(table, sources, k, "KITTI: a prediction needs a 16th column (confidence)")
+    return file_cols
+
+
+def _parse(
+    blobs: Sequence[bytes],
+    sources: Sequence[str],
+    classes: Classes,
+    sizes: Sequence[_ImageSize],
+    *,
+    predictions: bool,
+) -> list[Detections]:
+    """Parse several KITTI files in one vectorised pass; one :class:`Detections` per file."""
+    table = tokenise(blobs)
+    ntok = table.line_ntok
+    n_lines = len(ntok)
+    file_cols = _check_columns(table, sources, predictions=predictions)
 
     # Columns 5..8 (the box) and 16 (confidence) are parsed; the others only checked to be
     # numbers, lexically, which is much cheaper.

@@ -26,10 +26,9 @@ from typing import Any
 import numpy as np
 
 from alpick.errors import AlpickError
-from alpick.formats.detections import Classes, Detections, xyxy_to_xywh
+from alpick.formats.detections import Classes, Detections, xywh_to_xyxy, xyxy_to_xywh
 from alpick.formats.jsonio import (
     box_xywh,
-    corners,
     floats,
     integer,
     make_detections,
@@ -90,7 +89,7 @@ def load_lightly_prediction(
         if len({len(p) for p in probs}) != 1:
             raise AlpickError(f"{path}: 'probabilities' lists of different lengths")
         class_probs = np.array(probs, np.float64)
-    det = make_detections(str(path), corners(xywh), cls, score, class_probs)
+    det = make_detections(str(path), xywh_to_xyxy(xywh), cls, score, class_probs)
     return str(data["file_name"]), det
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from alpick.errors import AlpickError
-from alpick.formats.atomic import write_text_atomic
+from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Classes, Detections
 from alpick.formats.jsonio import make_detections
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from alpick.select.config import SelectionConfig
+from alpick.select.config import InputNeeds, SelectionConfig
 from alpick.select.errors import SelectionError
 
 #: The preset method names.
@@ -48,6 +48,15 @@ def preset_config(
     else:
         raise SelectionError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
     return SelectionConfig.from_dict({"n_samples": n_samples, "strategies": strategies})
+
+
+def method_needs(method: str) -> InputNeeds:
+    """What a preset method reads: embeddings (CORESET, CORAL), scores (CORAL, UNCERTAINTY).
+
+    Raises:
+        SelectionError: For an unknown method.
+    """
+    return preset_config(method, 1).needs()
 
 
 def resolve_config(

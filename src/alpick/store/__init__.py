@@ -1,6 +1,6 @@
 """alpick.store: the project's SQLite database and array files (see docs/store.md)."""
 
-from alpick.store.project import Project
+from alpick.store.project import ProjectStore
 from alpick.store.records import (
     EmbeddingSet,
     ImportReport,
@@ -15,7 +15,7 @@ __all__ = [
     "EmbeddingSet",
     "ImportReport",
     "PredictionSet",
-    "Project",
+    "ProjectStore",
     "Run",
     "Sample",
     "ScoreSet",

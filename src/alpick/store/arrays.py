@@ -8,7 +8,6 @@ and ``S`` slices, not ``S`` files.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
+from alpick.fileio import atomic_open
 from alpick.formats.detections import Detections
 
 
@@ -30,34 +30,16 @@ def fresh_file(folder: Path, name: str, suffix: str) -> Path:
     return path
 
 
-def _tmp_for(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-
-
 def save_npy(path: Path, array: NDArray[Any]) -> None:
     """Write ``array`` to ``path`` atomically (temp file in the same folder, then rename)."""
-    tmp = _tmp_for(path)
-    try:
-        with open(tmp, "wb") as fh:
-            np.save(fh, array, allow_pickle=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(path, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
 
 
 def save_npz(path: Path, arrays: Mapping[str, NDArray[Any]]) -> None:
     """Write ``arrays`` to ``path`` (uncompressed ``.npz``) atomically."""
-    tmp = _tmp_for(path)
-    try:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, allow_pickle=False, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, allow_pickle=False, **arrays)
 
 
 def load_npy(path: Path) -> NDArray[Any]:

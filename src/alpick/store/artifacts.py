@@ -1,6 +1,6 @@
 """The project's derived data: embedding, prediction and score sets, and training runs.
 
-A mixin of :class:`alpick.store.project.Project`, kept apart to keep each module to one idea.
+A mixin of :class:`alpick.store.project.ProjectStore`, kept apart to keep each module to one idea.
 """
 
 from __future__ import annotations

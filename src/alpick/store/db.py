@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from alpick.errors import AlpickError
+from alpick.fileio import atomic_path
 from alpick.store.migrations import MIGRATIONS
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -125,9 +126,7 @@ def create(path: Path, settings: dict[str, str]) -> None:
     """
     if path.exists():
         raise AlpickError(f"{path} already exists")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
+    with atomic_path(path) as tmp:
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             migrate(conn)
@@ -135,6 +134,3 @@ def create(path: Path, settings: dict[str, str]) -> None:
                 conn.executemany("INSERT INTO settings VALUES (?, ?)", sorted(settings.items()))
         finally:
             conn.close()
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

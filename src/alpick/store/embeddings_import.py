@@ -18,7 +18,7 @@ from alpick.store.names import read_filenames, resolve_names
 from alpick.store.records import EmbeddingSet
 
 if TYPE_CHECKING:
-    from alpick.store.project import Project
+    from alpick.store.project import ProjectStore
 
 
 def default_name(path: Path) -> str:
@@ -60,9 +60,9 @@ def read_csv(path: Path) -> tuple[list[str], NDArray[np.float32]]:
 
 
 def align(
-    names: Sequence[str], array: NDArray[Any], project: Project, *, what: str
+    names: Sequence[str], array: NDArray[Any], project: ProjectStore, *, what: str
 ) -> NDArray[np.float32]:
-    """Reorder ``array``'s rows (one per name) into :meth:`Project.samples` order.
+    """Reorder ``array``'s rows (one per name) into :meth:`ProjectStore.samples` order.
 
     Raises:
         AlpickError: If a name is not in the project, repeats, or a sample has no row.
@@ -82,7 +82,7 @@ def align(
 
 
 def import_embeddings(
-    project: Project, path: Path, *, filenames: Path | None = None, name: str | None = None
+    project: ProjectStore, path: Path, *, filenames: Path | None = None, name: str | None = None
 ) -> EmbeddingSet:
     """Read embeddings from ``path`` (CSV, or ``.npy`` + ``filenames``), align and save them.
 

@@ -9,7 +9,7 @@ oracle's truth, and class ids only ever grow.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterator
 from pathlib import Path
 
 from alpick.formats.detections import Classes, Detections
@@ -19,13 +19,13 @@ from alpick.store.records import ImportReport
 from alpick.store.scan import ImageInfo, find_images, read_image_info
 
 
-def _with_progress(paths: list[str], progress: bool) -> Iterable[str]:
-    if not progress or not paths:
-        return paths
-    from rich.console import Console
-    from rich.progress import track
+def _with_progress(paths: list[str], progress: bool) -> Iterator[str]:
+    from alpick.progress import progress_bar
 
-    return track(paths, description="reading images", console=Console(stderr=True))
+    with progress_bar(len(paths), "reading images", enabled=progress) as advance:
+        for path in paths:
+            yield path
+            advance(1)
 
 
 def _label_rows(

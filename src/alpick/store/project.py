@@ -1,9 +1,9 @@
 """The project: a folder holding ``.alpick/alpick.db`` (plus array files) next to the user's data.
 
 Index spaces: a *sample id* is stable and never reused; a *row* (or position) is the sample's
-place in :meth:`Project.samples` (ordered by id). Embeddings and score arrays are indexed by rows;
-tags, labels and predictions by sample ids. :meth:`Project.positions` and
-:meth:`Project.sample_ids` map between the two.
+place in :meth:`ProjectStore.samples` (ordered by id). Embeddings and score arrays are indexed
+by rows; tags, labels and predictions by sample ids. :meth:`ProjectStore.positions` and
+:meth:`ProjectStore.sample_ids` map between the two.
 """
 
 from __future__ import annotations
@@ -26,28 +26,25 @@ from alpick.store import tags as _tags
 from alpick.store.artifacts import Artifacts
 from alpick.store.labels_io import check_format
 from alpick.store.records import (
-    EmbeddingSet,
     ImportReport,
-    PredictionSet,
-    Run,
     Sample,
-    ScoreSet,
     Tag,
 )
 
-__all__ = [
-    "EmbeddingSet",
-    "ImportReport",
-    "PredictionSet",
-    "Project",
-    "Run",
-    "Sample",
-    "ScoreSet",
-    "Tag",
-]
+__all__ = ["DB_NAME", "STATE_DIR", "ProjectStore", "find_project_root"]
 
 STATE_DIR = ".alpick"
 DB_NAME = "alpick.db"
+
+
+def find_project_root(path: Path | None = None) -> Path | None:
+    """The folder holding ``.alpick/alpick.db``: ``path`` (default: the working directory) or
+    its nearest parent; ``None`` when there is none."""
+    start = Path(path if path is not None else Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / STATE_DIR / DB_NAME).is_file():
+            return folder
+    return None
 
 
 def _setting_path(root: Path, value: str | Path) -> str:
@@ -61,7 +58,7 @@ def _setting_path(root: Path, value: str | Path) -> str:
         return path.resolve().as_posix()
 
 
-class Project(Artifacts):
+class ProjectStore(Artifacts):
     """An alpick project. Make one with :meth:`create` or :meth:`initialize`, or :meth:`open`.
 
     Attributes:
@@ -177,12 +174,13 @@ class Project(Artifacts):
         Raises:
             AlpickError: If there is none, or its database is from a newer alpick.
         """
-        start = Path(path if path is not None else Path.cwd()).resolve()
-        for folder in (start, *start.parents):
-            candidate = folder / STATE_DIR / DB_NAME
-            if candidate.is_file():
-                return cls(folder, _db.connect(candidate))
-        raise AlpickError(f"no alpick project found in {start} or its parents (run `alpick init`)")
+        root = find_project_root(path)
+        if root is None:
+            start = Path(path if path is not None else Path.cwd()).resolve()
+            raise AlpickError(
+                f"no alpick project found in {start} or its parents (run `alpick init`)"
+            )
+        return cls(root, _db.connect(root / STATE_DIR / DB_NAME))
 
     def close(self) -> None:
         """Close the database connection."""

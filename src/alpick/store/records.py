@@ -134,7 +134,7 @@ class Run:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What :meth:`Project.import_samples` did.
+    """What :meth:`ProjectStore.import_samples` did.
 
     Attributes:
         added: Images new to the project.

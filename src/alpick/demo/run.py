@@ -1,0 +1,242 @@
+"""``alpick demo``: the tutorial's whole loop on a generated orchard, then a small simulation.
+
+Every step is skipped when its result is already there, so an interrupted demo continues
+where it stopped when run again with the same ``--out``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from alpick.errors import AlpickError
+from alpick.fileio import write_text_atomic
+
+if TYPE_CHECKING:
+    from alpick.api import Project
+    from alpick.detector.config import TrainConfig
+    from alpick.formats.detections import Detections
+
+T = TypeVar("T")
+INITIAL_TAG = "initial-selection"
+CORAL_TAG = "coral-selection-1"
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """Sizes of the demo, chosen to finish within about 15 minutes on 2 CPU cores."""
+
+    n_train: int = 150
+    n_test: int = 50
+    seed: int = 0
+    initial: int = 20
+    budget: int = 20
+    epochs: int = 8
+    sim_initial: int = 10
+    sim_budget: int = 10
+    sim_rounds: int = 2
+    batch_size: int = 4
+    embed_size: int = 224
+
+
+@dataclass
+class DemoResult:
+    """What the demo produced: the report and the figures it shows."""
+
+    report: Path
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+Log = Callable[[str], None]
+
+
+def run_demo(out: Path, config: DemoConfig | None = None, *, log: Log = print) -> DemoResult:
+    """Run the demo into ``out``; returns where the report is.
+
+    Raises:
+        AlpickError: If ``out`` holds something that is not an earlier demo.
+    """
+    from alpick.detector.config import TrainConfig
+
+    cfg = config or DemoConfig()
+    out = out.resolve()
+    if out.exists() and any(out.iterdir()) and not (out / "demo.json").exists():
+        raise AlpickError(f"{out} is not empty and holds no earlier demo; choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "demo.json", json.dumps({"config": asdict(cfg)}) + "\n")
+    result = DemoResult(report=out / "report.md")
+    train_cfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, checkpoint_every=0)
+
+    def step(name: str, fn: Callable[[], T]) -> T:
+        log(f"» {name}")
+        t0 = time.perf_counter()
+        value = fn()
+        result.steps.append((name, time.perf_counter() - t0))
+        return value
+
+    orchard, project_dir = out / "orchard", out / "project"
+    step("generate a synthetic orchard", lambda: _generate(orchard, cfg))
+    step("convert MinneApple masks to KITTI labels", lambda: _convert(orchard, project_dir))
+    project = step("make the project (alpick init)", lambda: _init(project_dir))
+    with project:
+        step(
+            "embed the images (EfficientNet-Lite0, ImageNet weights)", lambda: _embed(project, cfg)
+        )
+        step("initial CORESET selection + annotate", lambda: _initial(project, cfg))
+        step("train on the initial selection", lambda: _train(project, INITIAL_TAG, train_cfg))
+        step("predict on the pool (TLT-style KITTI)", lambda: _predict_pool(project))
+        step("CORAL selection + annotate", lambda: _coral(project, cfg))
+        step("retrain on the larger set", lambda: _train(project, CORAL_TAG, train_cfg))
+        for tag in (INITIAL_TAG, CORAL_TAG):
+            result.metrics[tag] = _evaluate(project, tag, out)
+        step("simulate RANDOM vs CORAL", lambda: _simulate(project, cfg, train_cfg, out, orchard))
+        step("draw figures", lambda: _figures(project, out))
+    from alpick.demo.report import write_demo_report
+
+    write_demo_report(result, out, cfg)
+    log(f"report: {result.report}")
+    return result
+
+
+def _generate(orchard: Path, cfg: DemoConfig) -> None:
+    from alpick.data.orchard import generate_orchard
+
+    if not (orchard / "metadata.csv").exists():
+        generate_orchard(orchard, n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed)
+
+
+def _convert(orchard: Path, project_dir: Path) -> None:
+    from alpick.data.minneapple import convert_minneapple
+
+    for split, target in (("train", "raw"), ("test", "test")):
+        if not (project_dir / "data" / target / "labels").exists():
+            convert_minneapple(orchard / split, project_dir / "data" / target)
+
+
+def _init(project_dir: Path) -> Project:
+    from alpick.api import Project
+
+    project, _ = Project.initialize(project_dir)
+    return project
+
+
+def _embed(project: Project, cfg: DemoConfig) -> None:
+    from alpick.project.embed import embed_project
+
+    embed_project(project, input_size=cfg.embed_size, progress=True)
+
+
+def _has_tag(project: Project, name: str) -> bool:
+    return any(t.name == name for t in project.tags())
+
+
+def _initial(project: Project, cfg: DemoConfig) -> None:
+    if not _has_tag(project, INITIAL_TAG):
+        project.select(INITIAL_TAG, method="CORESET", n_samples=cfg.initial, seed=cfg.seed)
+    project.annotate(INITIAL_TAG)
+
+
+def _run_dir(project: Project, tag: str) -> Path:
+    return project.root / "runs" / tag
+
+
+def _train(project: Project, tag: str, train_cfg: TrainConfig) -> None:
+    from alpick.project.train import train_tag
+
+    if not (_run_dir(project, tag) / "last.pt").exists():
+        train_tag(project, tag, train_cfg, out=_run_dir(project, tag))
+
+
+def _predict_pool(project: Project) -> None:
+    from alpick.project.train import predict_to_folder
+
+    if not any(s.name == INITIAL_TAG for s in project.prediction_sets()):
+        predict_to_folder(
+            _run_dir(project, INITIAL_TAG), project.root / "infer_labels", project=project
+        )
+
+
+def _coral(project: Project, cfg: DemoConfig) -> None:
+    if not _has_tag(project, CORAL_TAG):
+        project.select(
+            CORAL_TAG,
+            method="CORAL",
+            n_samples=cfg.initial + cfg.budget,
+            preselected=INITIAL_TAG,
+            prediction_set=INITIAL_TAG,
+            min_confidence=0.1,
+            seed=cfg.seed,
+        )
+    project.annotate(CORAL_TAG)
+
+
+def _test_predictions(project: Project, tag: str) -> tuple[list[Path], list[Detections]]:
+    from alpick.detector.predict import load_detector, predict_images
+    from alpick.store.scan import find_images
+
+    images = project.root / "data" / "test" / "images"
+    paths = [images / p for p in find_images(images)]
+    return paths, predict_images(load_detector(_run_dir(project, tag)), paths, progress=False)
+
+
+def _evaluate(project: Project, tag: str, out: Path) -> dict[str, float]:
+    """COCO metrics of the run trained on ``tag``, on the test split."""
+    from alpick.evaluate.coco import coco_metrics
+    from alpick.formats.labels_dir import load_label_dir
+    from alpick.store.scan import find_images, read_images
+
+    cache = out / f"metrics-{tag}.json"
+    if cache.exists():
+        return dict(json.loads(cache.read_text()))
+    paths, preds = _test_predictions(project, tag)
+    root = project.root / "data" / "test"
+    infos = read_images(root / "images", find_images(root / "images"))
+    labels, classes = load_label_dir(
+        root / "labels", "kitti", [(i.path, i.width, i.height) for i in infos], project.classes()
+    )
+    gt = {p.name: labels[p.name] for p in paths}
+    pred = {p.name: d for p, d in zip(paths, preds, strict=True)}
+    metrics = coco_metrics(gt, pred, classes.names, per_class=False).metrics
+    keep = {k: float(metrics[k]) for k in ("AP", "AP50", "AP75")}
+    write_text_atomic(cache, json.dumps(keep))
+    return keep
+
+
+def _simulate(
+    project: Project, cfg: DemoConfig, train_cfg: TrainConfig, out: Path, orchard: Path
+) -> None:
+    from alpick.simulate.on_project import simulate_project
+    from alpick.simulate.runner import SimulationConfig
+
+    sim = SimulationConfig(
+        strategies=("random", "coral"),
+        initial=cfg.sim_initial,
+        budget=cfg.sim_budget,
+        rounds=cfg.sim_rounds,
+        seeds=(cfg.seed,),
+        extra={"epochs": train_cfg.epochs, "batch_size": train_cfg.batch_size},
+    )
+    simulate_project(
+        project,
+        sim,
+        train_cfg,
+        out_dir=out / "simulation",
+        test_labels=project.root / "data" / "test" / "labels",
+        metadata=orchard / "metadata.csv",
+    )
+
+
+def _figures(project: Project, out: Path) -> None:
+    from alpick.demo.report import draw_predictions, selection_sheets
+
+    figures = out / "figures"
+    figures.mkdir(exist_ok=True)
+    paths, preds = _test_predictions(project, CORAL_TAG)
+    draw_predictions(paths[:: max(1, len(paths) // 6)][:6], preds[:: max(1, len(paths) // 6)][:6],
+                     figures / "predictions.png")  # fmt: skip
+    selection_sheets(project, [INITIAL_TAG, CORAL_TAG], figures)
