@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "select": 4,
     "project": 5,
     "tlt": 5,
+    "serve": 5,
     "simulate": 6,
     "api": 7,
     "demo": 8,

@@ -274,6 +274,41 @@ class Project(ProjectStore):
             min_confidence=min_confidence,
         )
 
+    def serve(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        open_browser: bool = False,
+        metadata: Path | None = None,
+        echo: Callable[[str], None] = print,
+    ) -> None:
+        """Serve the project's web app until interrupted (``alpick serve``); ``echo`` gets the
+        link. Needs the ``serve`` extra; see :mod:`alpick.serve`.
+
+        Raises:
+            AlpickError: If the extra is missing or the address cannot be bound.
+        """
+        from alpick.errors import AlpickError
+
+        try:
+            import fastapi  # noqa: F401
+            import uvicorn  # noqa: F401
+        except ImportError:
+            from alpick.serve import MISSING_EXTRA
+
+            raise AlpickError(MISSING_EXTRA) from None
+        from alpick.serve.server import serve
+
+        serve(
+            self.root,
+            host=host,
+            port=port,
+            open_browser=open_browser,
+            metadata=metadata,
+            echo=echo,
+        )
+
     def compute_scores(
         self,
         prediction_set: str | None = None,

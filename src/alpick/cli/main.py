@@ -18,6 +18,7 @@ from alpick.cli import (
     cmd_project,
     cmd_scores,
     cmd_select,
+    cmd_serve,
     cmd_simulate,
     cmd_tag,
     cmd_tlt,
@@ -68,6 +69,7 @@ for _module in (
     cmd_simulate,
     cmd_demo,
     cmd_tlt,
+    cmd_serve,
 ):
     _module.register(app)
 
