@@ -123,9 +123,12 @@ def test_parallel_workers_give_the_same_rounds(tmp_path: Path, setup) -> None:
     one = run_simulation(pool, test, ["apple"], det, cfg, tmp_path / "one", evaluator=_ap50,
                          embeddings=emb)  # fmt: skip
     heard: list[tuple[str, int, str]] = []
+
+    def stage(strategy: str, seed: int, rnd: int, what: str) -> None:
+        heard.append((strategy, seed, what))
+
     two = run_simulation(pool, test, ["apple"], det, cfg, tmp_path / "two", evaluator=_ap50,
-                         embeddings=emb, workers=2,
-                         on_stage=lambda s, seed, r, what: heard.append((s, seed, what)))  # fmt: skip
+                         embeddings=emb, workers=2, on_stage=stage)  # fmt: skip
 
     def key(rows: list) -> list:
         return sorted((r.strategy, r.seed, r.round, r.labelled, r.picked, r.metrics) for r in rows)

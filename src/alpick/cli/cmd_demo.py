@@ -42,6 +42,7 @@ def demo(
     for tag, m in result.metrics.items():
         out.print(f"{tag}: AP50 {m['AP50']:.3f} on the test split", markup=False)
     out.print(f"report: {result.report}", markup=False)
+    out.print(f"browse it: alpick serve --project {result.report.parent / 'project'}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
