@@ -94,10 +94,10 @@ class TrainConfig:
     epochs: int | None = None
     steps: int | None = None
     batch_size: int = 4
-    lr: float = 1e-3
+    lr: float = 2e-3
     weight_decay: float = 1e-4
     warmup_epochs: float | None = None
-    freeze: int = 3
+    freeze: int = 1
     feature_cache: bool = True
     seed: int = 0
     num_workers: int = 0
