@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alpick.errors import AlpickError
+from alpick.fileio import check_output_dir, check_output_file
 from alpick.formats.labels_dir import YOLO_NAME_FILES
 from alpick.lazy import lazy_exports
 from alpick.store.labels_io import label_suffix
@@ -59,6 +60,8 @@ __all__ = [
     "SpecSettings",
     "TltWorkspace",
     "TrainConfig",
+    "check_output_dir",
+    "check_output_file",
     "check_runnable",
     "convert_minneapple",
     "evaluate_folders",

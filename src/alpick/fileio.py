@@ -40,15 +40,25 @@ def atomic_path(path: Path) -> Iterator[Path]:
         ...     torch.save(state, tmp)
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AlpickError(f"{path}: cannot write: {_reason(exc)}") from None
     # A fresh name (not mkstemp's file): the writer creates it with the usual permissions.
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         yield tmp
         _fsync(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        # Failures of the write itself (the temporary file or the rename) name the target;
+        # an OSError about some other file (an input read inside the block) passes through.
+        if exc.filename is None or str(exc.filename) in (str(tmp), str(path)):
+            raise AlpickError(f"{path}: cannot write: {_reason(exc)}") from None
+        raise
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -64,6 +74,75 @@ def atomic_open(path: Path, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]
         kwargs.setdefault("encoding", "utf-8")
     with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as fh:
         yield fh
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """``path`` or its nearest ancestor that exists (as a file, folder or anything else)."""
+    path = Path(os.path.abspath(path))
+    while not os.path.lexists(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _probe_folder(folder: Path, target: Path) -> None:
+    """Create and remove a file in ``folder``: the one test of writability that also holds
+    for root, read-only mounts and /proc."""
+    probe = folder / f".alpick-probe-{uuid.uuid4().hex}.tmp"
+    try:
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        where = "" if folder == target else f" (in {folder})"
+        raise AlpickError(f"{target}: cannot write{where}: {_reason(exc)}") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+
+
+def _check_parents(path: Path) -> None:
+    base = _existing_ancestor(path.parent)
+    if not base.is_dir():
+        raise AlpickError(f"{path}: cannot write: {base} is not a folder")
+    _probe_folder(base, path)
+
+
+def check_output_file(path: Path) -> Path:
+    """Refuse, before any work starts, a file that :func:`atomic_path` could not write.
+
+    Checks that ``path`` is not a folder, that no parent is a file, and that the nearest
+    existing folder accepts a new file (a real probe: it holds for root, read-only mounts and
+    /proc). Creates nothing that stays.
+
+    Raises:
+        AlpickError: Naming ``path`` and the reason.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise AlpickError(f"{path}: cannot write: is a folder (give a file name)")
+    if os.path.lexists(path) and not path.is_file():
+        raise AlpickError(f"{path}: cannot write: not a regular file")
+    _check_parents(path)
+    return path
+
+
+def check_output_dir(path: Path) -> Path:
+    """Refuse, before any work starts, a folder that cannot be created or written into.
+
+    Raises:
+        AlpickError: Naming ``path`` and the reason (a file is there, a parent is a file, the
+            place is read-only).
+    """
+    path = Path(path)
+    if os.path.lexists(path):
+        if not path.is_dir():
+            raise AlpickError(f"{path}: cannot write: is a file, not a folder")
+        _probe_folder(path, path)
+    else:
+        _check_parents(path)
+    return path
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from alpick.cli.common import output_file
+
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
@@ -20,7 +22,9 @@ def evaluate(
     ),
     labels: Path = typer.Option(..., "--labels", help="Folder of ground-truth label files."),
     fmt: str = typer.Option("kitti", "--format", help="Format of both folders: kitti."),
-    json_out: Path | None = typer.Option(None, "--json", help="Also write the metrics as JSON."),
+    json_out: Path | None = typer.Option(
+        None, "--json", help="Also write the metrics as JSON.", callback=output_file
+    ),
 ) -> None:
     """COCO metrics of predictions against labels: AP, AP50, AP75, AP by size, AR.
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import err, open_project, out, project_root_for_init
+from alpick.cli.common import err, open_project, out, project_output_dir, project_root_for_init
 from alpick.formats.registry import LABEL_FORMATS
 
 
@@ -54,7 +54,12 @@ def annotate(
     src: Path = typer.Option(
         Path("data/raw"), "--from", help="Pool folder with images/ and labels/."
     ),
-    dst: Path = typer.Option(Path("data/train"), "--to", help="Training folder to fill."),
+    dst: Path = typer.Option(
+        Path("data/train"),
+        "--to",
+        help="Training folder to fill.",
+        callback=project_output_dir,
+    ),
 ) -> None:
     """Simulate the annotator: copy the tag's images and labels that are not yet in --to."""
     with open_project() as project:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from alpick.cli.common import err, open_project, parse_wxh, state
+from alpick.cli.common import err, open_project, parse_wxh, project_output_file, state
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
@@ -76,7 +76,12 @@ def mounts_cmd(tao: bool = _TAO) -> None:
 
 @sub.command("spec")
 def spec_cmd(
-    out: Path = typer.Option(DEFAULT_SPEC, "--out", help="Spec to write, relative to the project."),
+    out: Path = typer.Option(
+        DEFAULT_SPEC,
+        "--out",
+        help="Spec to write, relative to the project.",
+        callback=project_output_file,
+    ),
     tao: bool = _TAO,
     tag: str | None = typer.Option(None, "--tag", help="Tag whose labelled boxes set the anchors."),
     template: Path | None = typer.Option(
