@@ -120,3 +120,14 @@ def project_output_dir(value: Path | None) -> Path | None:
 
 
 OUTPUT_CALLBACKS = (output_file, output_dir, project_output_file, project_output_dir)
+
+
+#: Seeds are given to numpy and stored as SQLite integers: non-negative, signed 64-bit.
+MAX_SEED = 2**63 - 1
+
+
+def seed_option(value: int | None) -> int | None:
+    """Typer callback of a ``--seed``: refuse values numpy or the database cannot take."""
+    if value is not None and not 0 <= value <= MAX_SEED:
+        raise AlpickError(f"--seed must be in [0, {MAX_SEED}] (2**63 - 1), got {value}")
+    return value

@@ -131,14 +131,17 @@ def save_lightly_task(
     targets = {name: _json_path(name) for name in dets}
     if len(set(targets.values())) != len(targets):
         raise AlpickError("two images differ only in their suffix; their predictions would clash")
-    for name, det in dets.items():
-        write_json(task_dir / targets[name], _prediction_json(name, det))
-    categories = [{"id": i, "name": n} for i, n in enumerate(classes.names)]
-    write_json(task_dir / "schema.json", {"task_type": TASK_TYPE, "categories": categories})
+    # Everything is built and checked in memory first: a bad tasks.json or a box without a
+    # confidence fails before any file is written.
     tasks_file = predictions / "tasks.json"
     tasks = read_json(tasks_file) if tasks_file.exists() else []
     if not isinstance(tasks, list):
         raise AlpickError(f"{tasks_file}: must be a JSON list of task names")
+    payloads = {task_dir / targets[name]: _prediction_json(name, det) for name, det in dets.items()}
+    categories = [{"id": i, "name": n} for i, n in enumerate(classes.names)]
+    for path, payload in payloads.items():
+        write_json(path, payload)
+    write_json(task_dir / "schema.json", {"task_type": TASK_TYPE, "categories": categories})
     if task not in tasks:
         write_json(tasks_file, [*tasks, task])
     return task_dir
