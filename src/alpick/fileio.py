@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,15 +157,62 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def open_regular(path: str | os.PathLike[str]) -> int:
+    """A read-only descriptor of ``path``, which must be a regular file.
+
+    Opened without blocking, so a FIFO (or a device) is refused instead of hanging the reader.
+
+    Raises:
+        FileNotFoundError: If there is no such file.
+        AlpickError: If it is not a regular file or cannot be opened.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise AlpickError(f"{os.fspath(path)}: cannot read: {_reason(exc)}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise AlpickError(
+            f"{os.fspath(path)}: cannot read: not a regular file (a folder, FIFO or device)"
+        )
+    return fd
+
+
+def read_fd(fd: int, path: str | os.PathLike[str]) -> bytes:
+    """Everything from ``fd`` (closed afterwards)."""
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise AlpickError(f"{os.fspath(path)}: cannot read: {_reason(exc)}") from None
+    finally:
+        os.close(fd)
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the regular file ``path``.
+
+    Raises:
+        AlpickError: If it is missing, not a regular file (a FIFO would block) or unreadable.
+    """
+    try:
+        fd = open_regular(path)
+    except FileNotFoundError:
+        raise AlpickError(f"{os.fspath(path)}: no such file") from None
+    return read_fd(fd, path)
+
+
 def read_text(path: Path) -> str:
     """The text of ``path`` (UTF-8, a byte-order mark dropped).
 
     Raises:
-        AlpickError: If the file is missing or cannot be read, naming it.
+        AlpickError: If the file is missing, not a regular file or cannot be read, naming it.
     """
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AlpickError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        return read_bytes(path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise AlpickError(f"{path}: cannot read: {exc}") from None

@@ -26,7 +26,13 @@ def init(
     label_format: str | None = typer.Option(
         None,
         "--label-format",
-        help=f"One of {', '.join(LABEL_FORMATS)} (default: kitti, or the project's).",
+        help=f"One of {', '.join(LABEL_FORMATS)} (default: detected from the label files, "
+        "or the project's).",
+    ),
+    reconfigure: bool = typer.Option(
+        False,
+        "--reconfigure",
+        help="Change an existing project's --labels and --label-format (labels are reloaded).",
     ),
 ) -> None:
     """Make a project here (or at --project) and import its images; re-run to add new ones."""
@@ -39,6 +45,7 @@ def init(
         labels=None if labels is None else str(labels.resolve()),
         label_format=label_format,
         progress=err.is_terminal,
+        reconfigure=reconfigure,
     )
     project.close()
     out.print(
