@@ -47,6 +47,11 @@ def find_project_root(path: Path | None = None) -> Path | None:
     return None
 
 
+def _db_files(path: Path) -> tuple[Path, Path, Path]:
+    """The database and its WAL files."""
+    return path, path.with_name(DB_NAME + "-wal"), path.with_name(DB_NAME + "-shm")
+
+
 def _setting_path(root: Path, value: str | Path) -> str:
     """A folder setting as stored: relative to ``root`` (posix) when inside it, else absolute."""
     path = Path(value)
@@ -148,6 +153,10 @@ class ProjectStore(Artifacts):
         root = Path(root).resolve()
         path = root / STATE_DIR / DB_NAME
         existing: dict[str, str] = {}
+        if path.is_file() and path.stat().st_size == 0:
+            # A database lost to a crash or a full disk (0 bytes): init makes it again.
+            for leftover in _db_files(path):
+                leftover.unlink(missing_ok=True)
         if path.exists():
             with cls(root, _db.connect(path)) as probe:
                 existing = dict(probe._settings)
@@ -185,11 +194,7 @@ class ProjectStore(Artifacts):
         except BaseException:
             project.close()
             if not existing:
-                for leftover in (
-                    path,
-                    path.with_name(DB_NAME + "-wal"),
-                    path.with_name(DB_NAME + "-shm"),
-                ):
+                for leftover in _db_files(path):
                     leftover.unlink(missing_ok=True)
                 if made_state_dir:
                     shutil.rmtree(root / STATE_DIR, ignore_errors=True)
