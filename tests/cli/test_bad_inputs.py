@@ -283,3 +283,45 @@ def test_init_with_no_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
 
 
 assert N_IMAGES >= 3
+
+
+def _predict_kitti(folder: Path) -> None:
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"im{i}.txt").write_text(KITTI.format(x=2, x2=9) + " 0.9\n")
+
+
+def test_evaluate_reads_the_projects_voc_labels(
+    pool: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The README's line, on a VOC project: the labels default to the project's."""
+    labels = pool / "data/raw/labels"
+    for i in range(3):
+        (labels / f"im{i}.txt").unlink()
+        _voc(labels / f"im{i}.xml", "apple")
+    assert run(["init"]) == 0
+    _predict_kitti(pool / "infer_labels")
+    capfd.readouterr()
+    assert run(["evaluate", "--predictions", "infer_labels", "--json", "m.json"]) == 0
+    assert json.loads((pool / "m.json").read_text())["metrics"]["AP50"] == pytest.approx(1.0)
+    args = ["evaluate", "--predictions", "infer_labels", "--labels", "data/raw/labels"]
+    assert run(args) == 0
+
+
+def test_evaluate_outside_a_project_matches_through_the_images(
+    pool: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    labels = pool / "data/raw/labels"
+    for i in range(3):
+        (labels / f"im{i}.txt").unlink()
+        _voc(labels / f"im{i}.xml", "apple")
+    _predict_kitti(pool / "infer_labels")
+    args = ["evaluate", "--predictions", "infer_labels", "--labels", "data/raw/labels"]
+    assert run([*args, "--json", "m.json"]) == 0, capfd.readouterr().err
+    assert json.loads((pool / "m.json").read_text())["metrics"]["AP50"] == pytest.approx(1.0)
+
+
+def test_evaluate_without_prediction_files(pool: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (pool / "empty").mkdir()
+    args = ["evaluate", "--predictions", "empty", "--labels", "data/raw/labels"]
+    _fails(capfd, args, "no prediction files")
