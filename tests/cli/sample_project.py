@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -71,3 +72,35 @@ def copy_project(template: Path, dest: Path) -> Path:
     """A fresh copy of a project made by :func:`make_project`."""
     shutil.copytree(template, dest, symlinks=True)
     return dest
+
+
+def _false_null(conn: sqlite3.Connection, problem: str) -> bool:
+    """SQLite 3.40's integrity_check reports "NULL value in T.C" for NOT NULL columns of
+    WITHOUT ROWID tables that hold no NULL (fixed in 3.41); such a report is checked here."""
+    match = re.fullmatch(r"NULL value in (\w+)\.(\w+)", problem)
+    if not match:
+        return False
+    table, column = match.groups()
+    return conn.execute(f"SELECT count(*) FROM {table} WHERE {column} IS NULL").fetchone()[0] == 0
+
+
+def check_integrity(root: Path) -> None:
+    """The database passes SQLite's check and every stored set, tag and row can be read."""
+    conn = sqlite3.connect(root / ".alpick" / "alpick.db")
+    try:
+        problems = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        assert [p for p in problems if not _false_null(conn, p)] in ([], ["ok"]), problems
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        conn.close()
+    with Project.open(root) as project:
+        n = len(project.samples())
+        for emb in project.embedding_sets():
+            assert project.embeddings(emb.name)[0].shape[0] == n
+        for pred in project.prediction_sets():
+            project.predictions(pred.name)
+        for score in project.score_sets():
+            values, _ = project.scores(score.name)
+            assert all(len(v) == n for v in values.values())
+        for tag in project.tags():
+            assert len(set(tag.sample_ids)) == len(tag.sample_ids)
