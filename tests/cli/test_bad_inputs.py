@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from tests.cli.sample_project import KITTI, N_IMAGES, copy_project, make_project, snapshot
+from tests.cli.sample_project import KITTI, N_IMAGES, snapshot
 
 import alpick
 from alpick.api import Project
@@ -21,11 +21,6 @@ from alpick.cli.main import run
 from alpick.formats.detections import Classes, Detections
 from alpick.formats.lightly_predictions import save_lightly_task
 from alpick.formats.voc import save_voc
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_project(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture
@@ -179,15 +174,8 @@ def test_fifo_label_file_does_not_hang(pool: Path) -> None:
 # --- class 5: stuck projects ----------------------------------------------------------------
 
 
-def test_zero_byte_database(
-    template: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    root = copy_project(template, tmp_path / "p")
-    monkeypatch.chdir(root)
-    (root / ".alpick/alpick.db").write_bytes(b"")
+def test_zero_byte_database(project_copy: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    (project_copy / ".alpick/alpick.db").write_bytes(b"")
     _fails(capfd, ["tag", "list"], "empty (0 bytes)", "alpick init")
     assert run(["init"]) == 0
     assert run(["tag", "list"]) == 0
@@ -221,16 +209,17 @@ READ_ONLY_REFUSED = [
 
 
 @pytest.fixture
-def read_only(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+def read_only(
+    project_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Path]:
     """A copy of the project that alpick sees as not writable (root writes anyway)."""
     from alpick.store import db
 
-    root = copy_project(template, tmp_path / "p")
+    root = project_copy
     out = tmp_path / "out"
     out.mkdir()
     (out / "names.txt").write_text("im0.png\n")
     monkeypatch.setattr(db, "writable", lambda path: False)
-    monkeypatch.chdir(root)
     return root, out
 
 

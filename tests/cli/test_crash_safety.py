@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.cli.sample_project import check_integrity, copy_project, make_project
+from tests.cli.sample_project import check_integrity, copy_project
 
 import alpick
 from alpick.api import Project
@@ -35,11 +35,6 @@ COMMANDS = {
     ],
     "embed": ["embed", "--input-size", "32", "--name", "e32", "--batch-size", "2"],
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_project(tmp_path_factory.mktemp("template"))
 
 
 def _start(root: Path, args: list[str]) -> subprocess.Popen[str]:
@@ -73,20 +68,20 @@ def _kill_then_rerun(root: Path, args: list[str], delay: float) -> None:
 
 
 @pytest.mark.parametrize("name", ["scores", "select-import"])
-def test_kill_9_then_rerun(name: str, template: Path, tmp_path: Path) -> None:
+def test_kill_9_then_rerun(name: str, project_template: Path, tmp_path: Path) -> None:
     rng = random.Random(name)
     for k in range(2):
-        root = copy_project(template, tmp_path / f"p{k}")
+        root = copy_project(project_template, tmp_path / f"p{k}")
         _kill_then_rerun(root, COMMANDS[name], rng.uniform(0.3, 1.5))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_kill_9_at_many_moments(name: str, template: Path, tmp_path: Path) -> None:
+def test_kill_9_at_many_moments(name: str, project_template: Path, tmp_path: Path) -> None:
     rng = random.Random(name)
     high = 8.0 if name == "embed" else 2.5
     for k in range(6):
-        root = copy_project(template, tmp_path / f"p{k}")
+        root = copy_project(project_template, tmp_path / f"p{k}")
         _kill_then_rerun(root, COMMANDS[name], rng.uniform(0.1, high))
 
 
@@ -100,13 +95,13 @@ def _writers(root: Path, jobs: list[list[str]]) -> list[subprocess.CompletedProc
 
 
 @pytest.mark.parametrize("rounds", [1])
-def test_two_writers_at_once(rounds: int, template: Path, tmp_path: Path) -> None:
-    _concurrent(template, tmp_path, rounds)
+def test_two_writers_at_once(rounds: int, project_template: Path, tmp_path: Path) -> None:
+    _concurrent(project_template, tmp_path, rounds)
 
 
 @pytest.mark.slow
-def test_two_writers_many_rounds(template: Path, tmp_path: Path) -> None:
-    _concurrent(template, tmp_path, 10)
+def test_two_writers_many_rounds(project_template: Path, tmp_path: Path) -> None:
+    _concurrent(project_template, tmp_path, 10)
 
 
 def _concurrent(template: Path, tmp_path: Path, rounds: int) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.cli.commands import COMMANDS, UNCHECKED_OUTPUTS, Command
+from tests.cli.commands import COMMANDS, LONG_RUNNING, UNCHECKED_OUTPUTS, Command
 
 from alpick.api import Project
 from alpick.cli.main import run
@@ -193,3 +193,96 @@ def test_unwritable_output_is_refused_before_the_work(
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert str(bad) in lines[0] and "cannot write" in lines[0], lines[0]
+
+
+# --- seeds -----------------------------------------------------------------------------------
+
+UNCHECKED_SEEDS = {
+    ("train",): "cli/cmd_train.py is the lead's (in-flight branch)",
+    ("simulate",): "cli/cmd_simulate.py is the lead's (in-flight branch)",
+    ("demo",): "cli/cmd_demo.py is the lead's (in-flight branch)",
+}
+
+
+def test_every_seed_is_checked() -> None:
+    from alpick.cli.common import seed_option
+
+    missing = [
+        f"{c.id} {p.name}"
+        for c in COMMANDS
+        for p in c.params()
+        if p.name == "seed" and p.info.callback is not seed_option and c.path not in UNCHECKED_SEEDS
+    ]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("value", ["-1", str(2**63)])
+@pytest.mark.parametrize(
+    "command",
+    [
+        c
+        for c in COMMANDS
+        if any(p.name == "seed" for p in c.params()) and c.path not in UNCHECKED_SEEDS
+    ],
+    ids=lambda c: c.id,
+)
+def test_bad_seed_is_refused_before_the_work(
+    command: Command,
+    value: str,
+    logs: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    ran: list[dict[str, Any]] = []
+    command.replace_body(monkeypatch, lambda **kw: ran.append(kw))
+    assert run([*command.required_args(tmp_path / "work"), "--seed", value]) == 1
+    assert not ran
+    assert "--seed must be in [0, " in capfd.readouterr().err
+
+
+# --- stuck projects: every command on a 0-byte database and on a read-only project ----------
+
+# Not run against a project here, and why (they compute for long before touching it).
+SLOW_ON_A_PROJECT = {**LONG_RUNNING, ("embed",): "computes embeddings (torch) before writing"}
+WALKED = [c for c in COMMANDS if c.path not in SLOW_ON_A_PROJECT]
+
+
+def _one_line_or_success(code: int, err: str) -> None:
+    assert code in (0, 1, 2), (code, err)
+    assert "Traceback" not in err and "internal error" not in err, err
+    if code == 1:
+        assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("command", WALKED, ids=lambda c: c.id)
+def test_zero_byte_database(
+    command: Command, project_copy: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (project_copy / ".alpick/alpick.db").write_bytes(b"")
+    code = run(command.required_args(tmp_path))
+    err = capfd.readouterr().err
+    _one_line_or_success(code, err)
+    if command.path == ("init",):
+        assert code == 0, err  # init makes the lost database again
+
+
+@pytest.mark.parametrize("command", WALKED, ids=lambda c: c.id)
+def test_read_only_project(
+    command: Command,
+    project_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Any command on a project whose database cannot be written: it works without writing
+    to the database, or says so in one line; the database is unchanged either way."""
+    from tests.cli.sample_project import snapshot
+
+    from alpick.store import db
+
+    monkeypatch.setattr(db, "writable", lambda path: False)
+    before = snapshot(project_copy)["<db>"]
+    code = run(command.required_args(tmp_path))
+    _one_line_or_success(code, capfd.readouterr().err)
+    assert snapshot(project_copy)["<db>"] == before

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.cli.commands import COMMAND_IDS
-from tests.cli.sample_project import copy_project, make_project, snapshot
+from tests.cli.sample_project import snapshot
 
 from alpick.cli.main import run
 
@@ -94,15 +94,12 @@ FAILING: dict[str, list[list[str]]] = {
 CASES = [(cid, args) for cid, cases in FAILING.items() for args in cases]
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_project(tmp_path_factory.mktemp("template"))
+def _add_bad_files(root: Path) -> None:
     (root / "bad.csv").write_text("filenames,embedding_0\nnot-an-image.png,abc\n")
     (root / "names.txt").write_text("im0.png\nno-such-image.png\n")
     (root / "good-names.txt").write_text("im0.png\n")
     (root / "badtasks/.lightly/predictions").mkdir(parents=True)
     (root / "badtasks/.lightly/predictions/tasks.json").write_text("{}")
-    return root
 
 
 def test_every_command_has_failing_cases() -> None:
@@ -112,16 +109,10 @@ def test_every_command_has_failing_cases() -> None:
 
 @pytest.mark.parametrize(("cid", "args"), CASES, ids=[" ".join(a) for _, a in CASES])
 def test_a_failed_command_changes_nothing(
-    cid: str,
-    args: list[str],
-    template: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
+    cid: str, args: list[str], project_copy: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    root = copy_project(template, tmp_path / "p")
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    root = project_copy
+    _add_bad_files(root)
     before = snapshot(root)
     code = run(args)
     err = capfd.readouterr().err
