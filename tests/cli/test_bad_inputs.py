@@ -314,3 +314,25 @@ def test_evaluate_without_prediction_files(pool: Path, capfd: pytest.CaptureFixt
     (pool / "empty").mkdir()
     args = ["evaluate", "--predictions", "empty", "--labels", "data/raw/labels"]
     _fails(capfd, args, "no prediction files")
+
+
+def test_a_closed_pipe_is_not_an_error(project_copy: Path) -> None:
+    """`alpick scores --out - | head -c 10`: the reader leaves early; no traceback, no log."""
+    env = {**os.environ, "PYTHONPATH": str(Path(alpick.__file__).parents[1])}
+    for i in range(1500):  # rows of about 100 bytes: more than a pipe holds
+        Image.new("RGB", (8, 8)).save(project_copy / f"data/raw/images/x{i}.png")
+    assert run(["init"]) == 0
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "alpick", "scores", "--predictions", "pred", "--out", "-"],
+        cwd=project_copy,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert writer.stdout is not None and writer.stderr is not None
+    writer.stdout.read(10)
+    writer.stdout.close()
+    err = writer.stderr.read().decode()
+    writer.wait(timeout=60)
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert not (project_copy / ".alpick/logs").exists()

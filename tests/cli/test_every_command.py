@@ -246,7 +246,6 @@ def test_bad_seed_is_refused_before_the_work(
 # Not run against a project here, and why (they compute for long before touching it).
 SLOW_ON_A_PROJECT = {
     **LONG_RUNNING,
-    ("embed",): "computes embeddings (torch) before writing",
     ("generate", "orchard"): "opens no project; would paint 400 images",
 }
 WALKED = [c for c in COMMANDS if c.path not in SLOW_ON_A_PROJECT]

@@ -69,6 +69,7 @@ def embed_project(
     samples = project.samples()
     if not samples:
         raise AlpickError("the project has no images (run `alpick init`)")
+    project.check_writable()  # before minutes of computing, not after
     name = name or default_set_name(model, input_size, ssl_epochs)
     paths = [project.images_dir / s.path for s in samples]
     ssl_out = project.state_dir / "models" / f"{name}.pt"

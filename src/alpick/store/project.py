@@ -249,6 +249,23 @@ class ProjectStore(Artifacts):
             )
         return cls(root, _db.connect(root / STATE_DIR / DB_NAME))
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the project's database cannot be written (it is then opened read-only)."""
+        return not _db.writable(self.state_dir / DB_NAME)
+
+    def check_writable(self) -> None:
+        """Refuse, before long work, a command that would change a read-only project.
+
+        Raises:
+            AlpickError: If the project is read-only.
+        """
+        if self.read_only:
+            raise AlpickError(
+                f"the project is read-only ({self.state_dir} cannot be written); this command "
+                "changes it"
+            )
+
     def close(self) -> None:
         """Close the database connection."""
         self._conn.close()
