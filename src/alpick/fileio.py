@@ -202,7 +202,7 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     try:
         fd = open_regular(path)
     except FileNotFoundError:
-        raise AlpickError(f"{os.fspath(path)}: no such file") from None
+        raise AlpickError(f"{os.fspath(path)}: cannot read: no such file") from None
     return read_fd(fd, path)
 
 

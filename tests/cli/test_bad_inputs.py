@@ -336,3 +336,28 @@ def test_a_closed_pipe_is_not_an_error(project_copy: Path) -> None:
     writer.wait(timeout=60)
     assert "Traceback" not in err and "internal error" not in err, err
     assert not (project_copy / ".alpick/logs").exists()
+
+
+FIFO_INPUTS = [
+    ["tag", "create", "t2", "--from-file", "fifo"],
+    ["select", "--method", "RANDOM", "--n-samples", "2", "--new-tag", "t2", "--config", "fifo"],
+    ["embed", "import", "fifo.npy", "--filenames", "fifo"],
+    ["tlt", "spec", "--template", "fifo"],
+]
+
+
+@pytest.mark.parametrize("args", FIFO_INPUTS, ids=" ".join)
+def test_a_fifo_input_is_refused_not_waited_on(args: list[str], project_copy: Path) -> None:
+    os.mkfifo(project_copy / "fifo")
+    os.mkfifo(project_copy / "fifo.npy")
+    env = {**os.environ, "PYTHONPATH": str(Path(alpick.__file__).parents[1])}
+    done = subprocess.run(
+        [sys.executable, "-m", "alpick", *args],
+        cwd=project_copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "not a regular file" in done.stderr and "Traceback" not in done.stderr, done.stderr

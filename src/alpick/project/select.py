@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from alpick.errors import AlpickError
+from alpick.fileio import read_text
 from alpick.project.scores import score_prediction_dir
 from alpick.project.select_inputs import load_metadata, load_scores, predicted_classes
 from alpick.scores import score_name
@@ -161,8 +162,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
     from alpick.select import load_selection_config
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path)
+    except AlpickError as exc:
         raise AlpickError(f"cannot read config {path}: {exc}") from None
     try:
         raw = load_selection_config(text, path.suffix)
