@@ -44,3 +44,36 @@ def test_atomic_open_failure_keeps_the_old_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
     with pytest.raises(ValueError):
         atomic_open(target, "a").__enter__()
+
+
+def test_check_output_file_and_dir_name_path_and_reason(tmp_path: Path) -> None:
+    from alpick.errors import AlpickError
+    from alpick.fileio import check_output_dir, check_output_file
+
+    (tmp_path / "f").write_text("x")
+    check_output_file(tmp_path / "new" / "deeper" / "a.csv")
+    check_output_dir(tmp_path / "new-folder")
+    assert not (tmp_path / "new").exists() and not (tmp_path / "new-folder").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]  # the probe is gone
+    for call, bad, reason in [
+        (check_output_file, tmp_path, "is a folder"),
+        (check_output_file, tmp_path / "f" / "a.csv", "is not a folder"),
+        (check_output_dir, tmp_path / "f", "is a file"),
+        (check_output_file, Path("/proc/alpick-x/a.csv"), "cannot write"),
+        (check_output_dir, Path("/proc/alpick-x"), "cannot write"),
+    ]:
+        with pytest.raises(AlpickError, match="cannot write") as info:
+            call(bad)
+        assert str(bad) in str(info.value) and reason in str(info.value)
+
+
+def test_atomic_write_errors_name_the_target(tmp_path: Path) -> None:
+    from alpick.errors import AlpickError
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(AlpickError, match=r"f/a\.txt: cannot write"):
+        write_text_atomic(tmp_path / "f" / "a.txt", "x")
+    with pytest.raises(AlpickError, match="cannot write"):
+        write_text_atomic(tmp_path, "x")  # a folder: the rename fails
+    with pytest.raises(FileNotFoundError), atomic_path(tmp_path / "b.txt"):
+        (tmp_path / "missing").read_text()  # an input's error passes through

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alpick.errors import AlpickError
+from alpick.fileio import check_output_dir, check_output_file
 from alpick.formats.labels_dir import YOLO_NAME_FILES
 from alpick.lazy import lazy_exports
 from alpick.store.labels_io import label_suffix
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from alpick.data.orchard import generate_orchard
     from alpick.detector.config import TrainConfig
     from alpick.detector.train import TrainResult
+    from alpick.evaluate.coco import EvalResult
     from alpick.project.embed import EmbedReport
     from alpick.project.evaluate import evaluate_folders
     from alpick.project.predictions import PredictionImport
@@ -59,6 +61,8 @@ __all__ = [
     "SpecSettings",
     "TltWorkspace",
     "TrainConfig",
+    "check_output_dir",
+    "check_output_file",
     "check_runnable",
     "convert_minneapple",
     "evaluate_folders",
@@ -233,6 +237,30 @@ class Project(ProjectStore):
         from alpick.project.predictions import export_predictions
 
         return export_predictions(self, out_dir, name=name, fmt=fmt, task=task)
+
+    def evaluate(
+        self,
+        predictions: Path,
+        fmt: str | None = None,
+        *,
+        labels: Path | None = None,
+        label_format: str | None = None,
+        json_out: Path | None = None,
+    ) -> EvalResult:
+        """COCO metrics of a prediction folder against the project's labels (or ``labels``),
+        over the project's images that have a label file.
+
+        Without ``labels`` the project's labels folder and format are used; formats are
+        otherwise detected from the files (see :func:`evaluate_folders`).
+        """
+        from alpick.project.evaluate import evaluate_folders
+
+        if labels is None:
+            labels, label_format = self.labels_dir, label_format or self.label_format
+        images = [(s.path, s.width, s.height) for s in self.samples()]
+        return evaluate_folders(
+            predictions, labels, fmt, label_format=label_format, images=images, json_out=json_out
+        )
 
     def score_predictions(
         self,

@@ -60,8 +60,20 @@ def test_bad_image_is_named_and_nothing_saved(tmp_path: Path) -> None:
     with pytest.raises(AlpickError, match=r"im01\.png"):
         embed_project(project, input_size=64, progress=False)
     assert project.embedding_sets() == []
+    good = (tmp_path / "data/raw/images/im00.png").read_bytes()
     report = embed_project(project, input_size=64, skip_bad=True, progress=False)
     assert [p for p, _ in report.failed] == ["im01.png"]
+    array = project.embeddings()[0]
+    assert np.isnan(array[1]).all() and np.isfinite(array[[0, 2]]).all()  # as docs/embed.md
+    # The skipped image is never selected, whatever the seed.
+    for seed in range(3):
+        tag = project.select(f"coreset{seed}", n_samples=2, method="CORESET", seed=seed)
+        paths = {s.path for s in project.samples() if s.id in set(tag.sample_ids)}
+        assert paths == {"im00.png", "im02.png"}, (seed, paths)
+    # The next run tries it again: fixed, it gets its row; the others are reused.
+    (tmp_path / "data/raw/images/im01.png").write_bytes(good)
+    again = embed_project(project, input_size=64, progress=False)
+    assert (again.embedded, again.failed) == (1, [])
     assert np.isfinite(project.embeddings()[0]).all()
 
 

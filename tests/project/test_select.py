@@ -290,7 +290,7 @@ def test_balance_on_predicted_classes(project: Project) -> None:
 def test_lightly_predictions_with_class_probabilities(project: Project, tmp_path: Path) -> None:
     from alpick.formats.lightly_predictions import save_lightly_task
 
-    probs = np.array([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05]])
+    probs = np.array([[0.6, 0.4], [0.95, 0.05]])  # one per schema category (issue 17)
     det = Detections(np.array([[1, 1, 4, 4], [2, 2, 6, 6]]), [0, 0], [0.5, 0.9], probs)
     save_lightly_task(tmp_path / "src", "det", {"sub/x_10.png": det}, Classes(list(CLASSES)))
     report = project.score_predictions(
@@ -298,5 +298,5 @@ def test_lightly_predictions_with_class_probabilities(project: Project, tmp_path
     )
     row = project.sample_index()["sub/x_10.png"]
     margin = report.scores["uncertainty_margin"]
-    assert margin[row] == pytest.approx(1 - (0.5 - 0.3), abs=1e-6)
+    assert margin[row] == pytest.approx(1 - (0.6 - 0.4), abs=1e-6)
     assert np.count_nonzero(margin) == 1

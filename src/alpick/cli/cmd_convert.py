@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import out
+from alpick.cli.common import out, output_dir
 
 convert = typer.Typer(no_args_is_help=True, help="Convert datasets into images + KITTI labels.")
 
@@ -14,7 +14,9 @@ convert = typer.Typer(no_args_is_help=True, help="Convert datasets into images +
 @convert.command("minneapple")
 def minneapple(
     src: Path = typer.Argument(..., help="A MinneApple split: SRC/images (+ SRC/masks)."),
-    dest: Path = typer.Argument(..., metavar="OUT", help="Writes OUT/images and OUT/labels."),
+    dest: Path = typer.Argument(
+        ..., metavar="OUT", help="Writes OUT/images and OUT/labels.", callback=output_dir
+    ),
     class_name: str = typer.Option("apple", "--class-name", help="Class of every box."),
     copy: bool = typer.Option(False, "--copy", help="Copy images instead of hard-linking."),
 ) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import err, open_project, out
+from alpick.cli.common import err, open_project, out, output_file
 from alpick.errors import AlpickError
 
 sub = typer.Typer(invoke_without_command=True, help="Embeddings of the project's images.")
@@ -29,7 +29,10 @@ def embed(
     ),
     device: str | None = typer.Option(None, help="cpu or cuda (default: cuda when available)."),
     map_png: Path | None = typer.Option(
-        None, "--map", help="Also draw a 2-D map (PCA) of the embeddings, coloured by tag."
+        None,
+        "--map",
+        help="Also draw a 2-D map (PCA) of the embeddings, coloured by tag.",
+        callback=output_file,
     ),
 ) -> None:
     """Embed the project's images (a subcommand instead: import, export, map)."""
@@ -67,7 +70,9 @@ def embed(
 
 @sub.command("export")
 def export(
-    file: Path = typer.Argument(..., help="CSV to write (lightly-embed format)."),
+    file: Path = typer.Argument(
+        ..., help="CSV to write (lightly-embed format).", callback=output_file
+    ),
     name: str | None = typer.Option(None, help="Embedding set (default: the latest)."),
 ) -> None:
     """Write an embedding set as the CSV that `lightly-embed` writes."""
@@ -78,7 +83,9 @@ def export(
 
 @sub.command("map")
 def map_(
-    out_png: Path = typer.Argument(Path("embeddings.png"), help="PNG to write."),
+    out_png: Path = typer.Argument(
+        Path("embeddings.png"), help="PNG to write.", callback=output_file
+    ),
     name: str | None = typer.Option(None, help="Embedding set (default: the latest)."),
 ) -> None:
     """Draw a 2-D map (PCA) of an embedding set, coloured by tag."""

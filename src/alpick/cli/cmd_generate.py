@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import out, parse_wxh
+from alpick.cli.common import out, output_dir, parse_wxh, seed_option
 
 
 def register(app: typer.Typer) -> None:
@@ -16,11 +16,13 @@ def register(app: typer.Typer) -> None:
 
     @sub.command("orchard")
     def orchard(
-        dest: Path = typer.Argument(..., metavar="OUT", help="Dataset folder to create."),
+        dest: Path = typer.Argument(
+            ..., metavar="OUT", help="Dataset folder to create.", callback=output_dir
+        ),
         n_train: int = typer.Option(300, "--n-train", help="Training images (sequences)."),
         n_test: int = typer.Option(100, "--n-test", help="Test images (independent scenes)."),
         size: str = typer.Option("256x448", "--size", help="Frame size WIDTHxHEIGHT, >= 64."),
-        seed: int = typer.Option(0, "--seed", help="Same seed, same files."),
+        seed: int = typer.Option(0, "--seed", help="Same seed, same files.", callback=seed_option),
         force: bool = typer.Option(False, "--force", help="Replace a non-empty OUT."),
     ) -> None:
         """Synthetic MinneApple-layout orchard: images, instance masks, metadata.csv."""

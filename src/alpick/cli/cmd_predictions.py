@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import open_project, out
+from alpick.cli.common import open_project, out, output_dir
 
 sub = typer.Typer(no_args_is_help=True, help="Prediction sets: list, import, export.")
 
@@ -43,7 +43,7 @@ def import_(
 
 @sub.command("export")
 def export(
-    out_dir: Path = typer.Argument(..., help="Folder to write into."),
+    out_dir: Path = typer.Argument(..., help="Folder to write into.", callback=output_dir),
     name: str | None = typer.Option(None, "--set", help="Prediction set (default: the latest)."),
     fmt: str = typer.Option(
         "lightly", "--format", help="lightly (.lightly/predictions/<task>/) or kitti (TLT files)."

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import err, open_project, out, project_root_for_init
+from alpick.cli.common import err, open_project, out, project_output_dir, project_root_for_init
 from alpick.formats.registry import LABEL_FORMATS
 
 
@@ -26,7 +26,13 @@ def init(
     label_format: str | None = typer.Option(
         None,
         "--label-format",
-        help=f"One of {', '.join(LABEL_FORMATS)} (default: kitti, or the project's).",
+        help=f"One of {', '.join(LABEL_FORMATS)} (default: detected from the label files, "
+        "or the project's).",
+    ),
+    reconfigure: bool = typer.Option(
+        False,
+        "--reconfigure",
+        help="Change an existing project's --labels and --label-format (labels are reloaded).",
     ),
 ) -> None:
     """Make a project here (or at --project) and import its images; re-run to add new ones."""
@@ -39,6 +45,7 @@ def init(
         labels=None if labels is None else str(labels.resolve()),
         label_format=label_format,
         progress=err.is_terminal,
+        reconfigure=reconfigure,
     )
     project.close()
     out.print(
@@ -54,7 +61,12 @@ def annotate(
     src: Path = typer.Option(
         Path("data/raw"), "--from", help="Pool folder with images/ and labels/."
     ),
-    dst: Path = typer.Option(Path("data/train"), "--to", help="Training folder to fill."),
+    dst: Path = typer.Option(
+        Path("data/train"),
+        "--to",
+        help="Training folder to fill.",
+        callback=project_output_dir,
+    ),
 ) -> None:
     """Simulate the annotator: copy the tag's images and labels that are not yet in --to."""
     with open_project() as project:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from alpick.cli.common import err, in_project, open_project, out
+from alpick.cli.common import err, in_project, open_project, out, output_file
 
 if TYPE_CHECKING:
     from alpick.project.scores import ScoreReport
@@ -34,7 +34,10 @@ def scores(
     predictions: Path = typer.Option(..., "--predictions", help="The prediction folder."),
     fmt: str = typer.Option("kitti", "--format", help="kitti, coco, yolo or lightly."),
     out_file: Path | None = typer.Option(
-        None, "--out", help="Write the scores as CSV to this file ('-': standard output)."
+        None,
+        "--out",
+        help="Write the scores as CSV to this file ('-': standard output).",
+        callback=output_file,
     ),
     name: str | None = typer.Option(
         None, "--name", help="Prediction and score set name (default: the folder's name)."

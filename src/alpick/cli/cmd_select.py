@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import err, open_project, out
+from alpick.cli.common import err, open_project, out, seed_option
 
 
 def select(
@@ -34,7 +34,7 @@ def select(
     embeddings: str | None = typer.Option(
         None, "--embeddings", help="Embedding set (default: the latest)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of every random draw."),
+    seed: int = typer.Option(0, "--seed", help="Seed of every random draw.", callback=seed_option),
     config: Path | None = typer.Option(
         None, "--config", help="Full selection config (.yaml, .yml or .json)."
     ),

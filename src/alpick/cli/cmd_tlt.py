@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from alpick.cli.common import err, open_project, parse_wxh, state
+from alpick.cli.common import err, open_project, parse_wxh, project_output_file, seed_option, state
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
@@ -76,7 +76,12 @@ def mounts_cmd(tao: bool = _TAO) -> None:
 
 @sub.command("spec")
 def spec_cmd(
-    out: Path = typer.Option(DEFAULT_SPEC, "--out", help="Spec to write, relative to the project."),
+    out: Path = typer.Option(
+        DEFAULT_SPEC,
+        "--out",
+        help="Spec to write, relative to the project.",
+        callback=project_output_file,
+    ),
     tao: bool = _TAO,
     tag: str | None = typer.Option(None, "--tag", help="Tag whose labelled boxes set the anchors."),
     template: Path | None = typer.Option(
@@ -100,7 +105,9 @@ def spec_cmd(
     resume: str | None = typer.Option(None, "--resume", help="resume_model_path (replaces it)."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="num_epochs."),
     batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="batch_size_per_gpu."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the anchors' k-means."),
+    seed: int = typer.Option(
+        0, "--seed", help="Seed of the anchors' k-means.", callback=seed_option
+    ),
 ) -> None:
     """Write a YOLOv4 spec: anchors, output size, class mapping and paths from the data."""
     from alpick.api import SpecSettings, kitti_boxes, spec_summary

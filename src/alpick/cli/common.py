@@ -22,6 +22,7 @@ err = Console(stderr=True, highlight=False)
 @dataclass
 class _State:
     project_dir: Path | None = None
+    debug: bool = False
 
 
 state = _State()
@@ -68,3 +69,65 @@ def parse_wxh(text: str, *, option: str, example: str = "256x448") -> tuple[int,
             f"got {text!r}"
         )
     return int(match.group(1)), int(match.group(2))
+
+
+# Output parameters: every option or argument naming a file or folder a command writes takes
+# one of these callbacks, so an unwritable place is refused while the command line is parsed,
+# before any work or any change to the project (tests/cli/test_every_command.py finds the
+# outputs through these callbacks and tries each with unwritable places).
+
+
+def output_file(value: Path | None) -> Path | None:
+    """Typer callback of a file a command writes (``-``, standard output, passes through)."""
+    from alpick.api import check_output_file
+
+    if value is not None and str(value) != "-":
+        check_output_file(value)
+    return value
+
+
+def output_dir(value: Path | None) -> Path | None:
+    """Typer callback of a folder a command creates or writes into."""
+    from alpick.api import check_output_dir
+
+    if value is not None:
+        check_output_dir(value)
+    return value
+
+
+def _project_relative(value: Path) -> Path:
+    """``value`` as a command reading it relative to the project folder sees it."""
+    if value.is_absolute():
+        return value
+    from alpick.api import find_project_root
+
+    root = state.project_dir or find_project_root()
+    return value if root is None else Path(root) / value
+
+
+def project_output_file(value: Path | None) -> Path | None:
+    """Typer callback of a file written relative to the project folder (``tlt spec --out``)."""
+    if value is not None:
+        output_file(_project_relative(value))
+    return value
+
+
+def project_output_dir(value: Path | None) -> Path | None:
+    """Typer callback of a folder written relative to the project folder (``annotate --to``)."""
+    if value is not None:
+        output_dir(_project_relative(value))
+    return value
+
+
+OUTPUT_CALLBACKS = (output_file, output_dir, project_output_file, project_output_dir)
+
+
+#: Seeds are given to numpy and stored as SQLite integers: non-negative, signed 64-bit.
+MAX_SEED = 2**63 - 1
+
+
+def seed_option(value: int | None) -> int | None:
+    """Typer callback of a ``--seed``: refuse values numpy or the database cannot take."""
+    if value is not None and not 0 <= value <= MAX_SEED:
+        raise AlpickError(f"--seed must be in [0, {MAX_SEED}] (2**63 - 1), got {value}")
+    return value

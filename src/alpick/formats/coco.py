@@ -19,6 +19,7 @@ from alpick.errors import AlpickError
 from alpick.formats.detections import Classes, Detections, xywh_to_xyxy, xyxy_to_xywh
 from alpick.formats.jsonio import (
     box_xywh,
+    class_name,
     floats,
     integer,
     make_detections,
@@ -213,7 +214,7 @@ def _index(path: Path, data: Any) -> CocoIndex:
         what = f"{path}: categories[{k}]"
         if not isinstance(cat, dict) or not {"id", "name"} <= cat.keys():
             raise AlpickError(f"{what}: needs 'id' and 'name'")
-        cats.append((integer(cat["id"], what), str(cat["name"])))
+        cats.append((integer(cat["id"], what), class_name(cat["name"], what)))
     cats.sort()
     ids, names = [c[0] for c in cats], [c[1] for c in cats]
     if len(set(ids)) != len(ids) or len(set(names)) != len(names):

@@ -83,6 +83,17 @@ def integer(value: Any, what: str) -> int:
     return int(value)
 
 
+def class_name(value: Any, what: str) -> str:
+    """A class name: a non-empty string (a JSON ``null`` or number is not one).
+
+    Raises:
+        AlpickError: Otherwise, naming ``what``.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise AlpickError(f"{what}: a class name must be a non-empty string, got {value!r}")
+    return value
+
+
 def box_xywh(value: Any, what: str) -> tuple[float, float, float, float]:
     """A ``[x, y, w, h]`` list with ``w, h >= 0``.
 

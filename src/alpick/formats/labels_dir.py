@@ -71,34 +71,53 @@ def load_label_dir(
     classes = Classes() if classes is None else classes
     stems = _stems(images)
     sizes = [(w, h) for _, w, h in images]
+    # Read unclipped, refuse boxes entirely outside their image, then clip.
     if fmt == "kitti":
-        _, dets = load_kitti_dir(
-            labels_dir, classes, names=stems, predictions=False, image_sizes=sizes
-        )
+        _, dets = load_kitti_dir(labels_dir, classes, names=stems, predictions=False)
     elif fmt == "yolo":
         remap = _yolo_classes(labels_dir, classes)
         dets = [
-            _remap(load_yolo(labels_dir / f"{s}.txt", width=w, height=h).clip(w, h), remap)
+            _remap(load_yolo(labels_dir / f"{s}.txt", width=w, height=h), remap)
             for s, (w, h) in zip(stems, sizes, strict=True)
         ]
+        if remap is None:  # no names file: an index is its class; unnamed ones get the number
+            top = max((int(d.class_id.max()) for d in dets if len(d)), default=-1)
+            classes.ids(str(i) for i in range(len(classes), top + 1))
     elif fmt == "voc":
         dets = []
-        for stem, (w, h) in zip(stems, sizes, strict=True):
+        for stem in stems:
             path = labels_dir / f"{stem}.xml"
-            dets.append(
-                load_voc(path, classes)[0].clip(w, h) if path.exists() else Detections.empty()
-            )
+            dets.append(load_voc(path, classes)[0] if path.exists() else Detections.empty())
     else:
         coco_dets, coco_classes, _ = load_coco_instances(_coco_file(labels_dir))
         by_name = _match_names(list(coco_dets), images)
         remap = np.asarray(classes.ids(coco_classes.names), np.int64)
         dets = [
-            _remap(coco_dets[by_name[rel]], remap).clip(w, h)
-            if rel in by_name
-            else Detections.empty()
-            for rel, w, h in images
+            _remap(coco_dets[by_name[rel]], remap) if rel in by_name else Detections.empty()
+            for rel, _, _ in images
         ]
+    _check_inside(labels_dir, images, dets)
+    dets = [d.clip(w, h) if len(d) else d for d, (w, h) in zip(dets, sizes, strict=True)]
     return {rel: det for (rel, _, _), det in zip(images, dets, strict=True)}, classes
+
+
+def _check_inside(labels_dir: Path, images: Sequence[Image], dets: Sequence[Detections]) -> None:
+    """Refuse a label box (of positive size) entirely outside its image: clipped, it would
+    become a box of no area."""
+    for (rel, w, h), det in zip(images, dets, strict=True):
+        if not len(det) or w <= 0 or h <= 0:
+            continue
+        x0, y0, x1, y1 = det.xyxy.T
+        sized = (x1 > x0) & (y1 > y0)
+        outside = sized & ((x0 >= w) | (y0 >= h) | (x1 <= 0) | (y1 <= 0))
+        bad = np.flatnonzero(outside)
+        if len(bad):
+            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+            box = ", ".join(f"{v:g}" for v in det.xyxy[bad[0]].tolist())
+            raise AlpickError(
+                f"{labels_dir}: box {int(bad[0]) + 1} ({box}) of the label of {rel} lies "
+                f"entirely outside the {w}x{h} image{more}"
+            )
 
 
 def load_prediction_dir(
@@ -179,8 +198,21 @@ def find_orphan_label_files(labels_dir: Path, fmt: str, images: Sequence[Image])
     labels_dir = _check_dir(labels_dir)
     suffix = ".xml" if fmt == "voc" else ".txt"
     wanted = {f"{stem}{suffix}" for stem in _stems(images)}
-    found = (p.relative_to(labels_dir) for p in labels_dir.rglob(f"*{suffix}") if p.is_file())
-    visible = (p.as_posix() for p in found if not any(part.startswith(".") for part in p.parts))
+    found = [
+        p.relative_to(labels_dir)
+        for p in labels_dir.rglob("*")
+        if p.suffix.lower() == suffix and not p.is_dir()
+    ]
+    found = [p for p in found if not any(part.startswith(".") for part in p.parts)]
+    for p in found:
+        if p.suffix != suffix:
+            raise AlpickError(
+                f"label file {labels_dir / p}: alpick reads {suffix} files (lower case); "
+                f"rename it to {p.with_suffix(suffix).name}"
+            )
+        if not (labels_dir / p).is_file():
+            raise AlpickError(f"label file {labels_dir / p} is not a regular file")
+    visible = (p.as_posix() for p in found)
     ignored = set(YOLO_NAME_FILES) if fmt == "yolo" else set()
     return sorted(f for f in visible if f not in wanted and f not in ignored)
 
@@ -282,7 +314,18 @@ def _lightly(
         if not path.exists():
             dets.append(Detections.empty(with_confidence=True))
             continue
-        det = _remap(load_lightly_prediction(path, category_ids)[1], remap)
+        file_name, det = load_lightly_prediction(path, category_ids)
+        if images is not None and file_name.replace("\\", "/") != names[k]:
+            raise AlpickError(
+                f"{path}: 'file_name' is {file_name!r}, but this file holds the predictions "
+                f"of {names[k]!r}"
+            )
+        if det.class_probs is not None and det.class_probs.shape[1] != len(task_classes):
+            raise AlpickError(
+                f"{path}: 'probabilities' have {det.class_probs.shape[1]} values, but the "
+                f"schema has {len(task_classes)} categories"
+            )
+        det = _remap(det, remap)
         dets.append(det if images is None else det.clip(images[k][1], images[k][2]))
     return names, dets, classes
 

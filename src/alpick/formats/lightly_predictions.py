@@ -29,6 +29,7 @@ from alpick.errors import AlpickError
 from alpick.formats.detections import Classes, Detections, xywh_to_xyxy, xyxy_to_xywh
 from alpick.formats.jsonio import (
     box_xywh,
+    class_name,
     floats,
     integer,
     make_detections,
@@ -90,7 +91,13 @@ def load_lightly_prediction(
             raise AlpickError(f"{path}: 'probabilities' lists of different lengths")
         class_probs = np.array(probs, np.float64)
     det = make_detections(str(path), xywh_to_xyxy(xywh), cls, score, class_probs)
-    return str(data["file_name"]), det
+    file_name = data["file_name"]
+    if not isinstance(file_name, str) or not file_name:
+        raise AlpickError(f"{path}: 'file_name' must be a non-empty string")
+    parts = PurePosixPath(file_name.replace("\\", "/")).parts
+    if file_name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+        raise AlpickError(f"{path}: 'file_name' {file_name!r} leaves the images folder")
+    return file_name, det
 
 
 def save_lightly_prediction(path: Path, file_name: str, det: Detections) -> None:
@@ -131,14 +138,17 @@ def save_lightly_task(
     targets = {name: _json_path(name) for name in dets}
     if len(set(targets.values())) != len(targets):
         raise AlpickError("two images differ only in their suffix; their predictions would clash")
-    for name, det in dets.items():
-        write_json(task_dir / targets[name], _prediction_json(name, det))
-    categories = [{"id": i, "name": n} for i, n in enumerate(classes.names)]
-    write_json(task_dir / "schema.json", {"task_type": TASK_TYPE, "categories": categories})
+    # Everything is built and checked in memory first: a bad tasks.json or a box without a
+    # confidence fails before any file is written.
     tasks_file = predictions / "tasks.json"
     tasks = read_json(tasks_file) if tasks_file.exists() else []
     if not isinstance(tasks, list):
         raise AlpickError(f"{tasks_file}: must be a JSON list of task names")
+    payloads = {task_dir / targets[name]: _prediction_json(name, det) for name, det in dets.items()}
+    categories = [{"id": i, "name": n} for i, n in enumerate(classes.names)]
+    for path, payload in payloads.items():
+        write_json(path, payload)
+    write_json(task_dir / "schema.json", {"task_type": TASK_TYPE, "categories": categories})
     if task not in tasks:
         write_json(tasks_file, [*tasks, task])
     return task_dir
@@ -189,7 +199,8 @@ def load_lightly_schema(task_dir: Path) -> tuple[Classes, dict[int, int]]:
     for k, cat in enumerate(cats):
         if not isinstance(cat, dict) or "id" not in cat or "name" not in cat:
             raise AlpickError(f"{path}: categories[{k}] needs 'id' and 'name'")
-        pairs.append((integer(cat["id"], f"{path}: categories[{k}]"), str(cat["name"])))
+        where = f"{path}: categories[{k}]"
+        pairs.append((integer(cat["id"], where), class_name(cat["name"], where)))
     pairs.sort()
     ids, names = [p[0] for p in pairs], [p[1] for p in pairs]
     if len(set(ids)) != len(ids) or len(set(names)) != len(names):

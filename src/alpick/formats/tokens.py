@@ -22,6 +22,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
+from alpick.fileio import open_regular
 
 _BOM = b"\xef\xbb\xbf"
 _PAD = 64  # zero bytes after the buffer, so a fixed-width window fits at every token
@@ -77,11 +78,9 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         AlpickError: If the file exists but cannot be read.
     """
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_regular(path)  # a FIFO or device is refused, not waited on
     except FileNotFoundError:
         return b""
-    except OSError as exc:
-        raise AlpickError(f"{os.fspath(path)}: cannot read: {exc.strerror or exc}") from None
     try:
         size = os.fstat(fd).st_size
         data = os.read(fd, size + 1)

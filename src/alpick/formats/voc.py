@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from alpick.errors import AlpickError
-from alpick.fileio import write_text_atomic
+from alpick.fileio import read_bytes, write_text_atomic
 from alpick.formats.detections import Classes, Detections
 from alpick.formats.jsonio import make_detections
 
@@ -41,9 +41,7 @@ def load_voc(
     """
     path = Path(path)
     try:
-        root = ET.parse(path).getroot()
-    except FileNotFoundError:
-        raise AlpickError(f"{path}: no such file") from None
+        root = ET.fromstring(read_bytes(path))
     except ET.ParseError as exc:
         raise AlpickError(f"{path}:{exc.position[0]}: not valid XML: {exc}") from None
     except OSError as exc:
@@ -66,9 +64,10 @@ def load_voc(
         if box is None:
             raise AlpickError(f"{path}: {what}: no <bndbox>")
         xmin, ymin, xmax, ymax = (_number(box, t, path, what) for t in _BOX_TAGS)
-        if xmax < xmin - 1 or ymax < ymin - 1:
+        # A float32 box written back (xmin + 1) may come out a rounding error below xmax.
+        if xmax < xmin - 1 - 1e-3 or ymax < ymin - 1 - 1e-3:
             raise AlpickError(f"{path}: {what}: inverted box ({xmin}, {ymin}, {xmax}, {ymax})")
-        boxes.append((xmin - 1, ymin - 1, xmax, ymax))
+        boxes.append((min(xmin - 1, xmax), min(ymin - 1, ymax), xmax, ymax))
         names.append(name)
     xyxy = np.array(boxes, np.float64).reshape(-1, 4)
     det = make_detections(str(path), xyxy, classes.ids(names))

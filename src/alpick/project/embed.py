@@ -61,27 +61,32 @@ def embed_project(
 
     Raises:
         AlpickError: On bad settings, when images cannot be decoded (unless ``skip_bad``, which
-            stores the mean embedding for them and reports them), or when the project is empty.
+            stores a row of NaN for them, reports them, and tries them again on the next run;
+            selection never picks them), or when the project is empty.
     """
     from alpick.embed import compute_embeddings
 
     samples = project.samples()
     if not samples:
         raise AlpickError("the project has no images (run `alpick init`)")
+    project.check_writable()  # before minutes of computing, not after
     name = name or default_set_name(model, input_size, ssl_epochs)
     paths = [project.images_dir / s.path for s in samples]
     ssl_out = project.state_dir / "models" / f"{name}.pt"
     old, record = _reusable(project, name, model, weights, allow_random, input_size, ssl_out)
+    # Rows of NaN are images a --skip-bad run could not read: tried again now.
+    retry = np.flatnonzero(np.isnan(old).all(axis=1)) if old is not None else np.zeros(0, int)
     if old is not None and record is not None:
-        if len(old) == len(paths):
+        if len(old) == len(paths) and not len(retry):
             return EmbedReport(record, 0, len(old), [])
         if ssl_epochs:  # extend in the saved fine-tuned space, without fine-tuning again
             weights, ssl_epochs = ssl_out, 0
     start = 0 if old is None else len(old)
+    todo = [*retry.tolist(), *range(start, len(paths))]
     if ssl_epochs:
         ssl_out.parent.mkdir(parents=True, exist_ok=True)
     result, meta = compute_embeddings(
-        paths[start:],
+        [paths[i] for i in todo],
         model=model,
         weights=weights,
         allow_random=allow_random,
@@ -103,13 +108,17 @@ def embed_project(
                 f"{len(failed)} image(s) could not be read: {shown}{more}; "
                 "fix or remove them, or pass --skip-bad to embed the rest"
             )
-        good = result.ok
-        rows = rows.copy()
-        rows[~good] = rows[good].mean(axis=0) if good.any() else 0.0
+        rows = rows.astype(np.float32, copy=True)
+        rows[~result.ok] = np.nan  # no embedding: never selected, retried by the next run
         meta = {**meta, "skipped": [p for p, _ in failed]}
-    full = rows if old is None else np.concatenate([old, rows])
+    if old is None:
+        full = rows
+    else:
+        dim = old.shape[1] if old.ndim == 2 else rows.shape[1]
+        full = np.concatenate([old, np.full((len(paths) - len(old), dim), np.nan, np.float32)])
+        full[todo] = rows
     saved = project.save_embeddings(name, full.astype(np.float32), model=model, meta=meta)
-    return EmbedReport(saved, len(rows), start, failed)
+    return EmbedReport(saved, len(rows), start - len(retry), failed)
 
 
 def _reusable(

@@ -15,30 +15,103 @@ if TYPE_CHECKING:
     from alpick.evaluate.coco import EvalResult
     from alpick.formats.detections import Classes, Detections
 
-#: Formats ``evaluate_folders`` reads.
-EVAL_FORMATS = ("kitti",)
+Image = tuple[str, int, int]
+_SUFFIX = {"kitti": ".txt", "yolo": ".txt", "voc": ".xml"}
+
+
+def _prediction_format(predictions: Path) -> str:
+    """The prediction format of a folder, from its files."""
+    from alpick.formats.detect import detect_label_format
+
+    if (predictions / ".lightly").is_dir() or (predictions / "tasks.json").is_file():
+        return "lightly"
+    found = detect_label_format(predictions, option="--format")
+    if found is None:
+        raise AlpickError(f"{predictions}: no prediction files (.txt, .json) found")
+    if found == "voc":
+        raise AlpickError(f"{predictions}: VOC files hold labels, not predictions")
+    return found
+
+
+def _image_list(images: Path) -> list[Image]:
+    from alpick.store.scan import find_images, read_image_info
+
+    if not images.is_dir():
+        raise AlpickError(f"{images}: no such images folder")
+    infos = [read_image_info(images, p) for p in find_images(images)]
+    if not infos:
+        raise AlpickError(f"{images}: no images (.png, .jpg) found")
+    return [(i.path, i.width, i.height) for i in infos]
+
+
+def _labelled(labels: Path, fmt: str, images: list[Image]) -> list[Image]:
+    """The images that have a label file (per-image formats); all of them for COCO."""
+    import posixpath
+
+    suffix = _SUFFIX.get(fmt)
+    if suffix is None:
+        return images
+    return [im for im in images if (labels / (posixpath.splitext(im[0])[0] + suffix)).is_file()]
 
 
 def evaluate_folders(
-    predictions: Path, labels: Path, fmt: str = "kitti", *, json_out: Path | None = None
+    predictions: Path,
+    labels: Path,
+    fmt: str | None = None,
+    *,
+    label_format: str | None = None,
+    images: Path | list[Image] | None = None,
+    json_out: Path | None = None,
 ) -> EvalResult:
     """COCO metrics (AP, AP50, AP75, AP by size, AR) of ``predictions`` against ``labels``.
 
-    A label file without a prediction file is an image with no detections; a prediction file
-    without a label file is an image with no objects. With ``json_out`` the metrics are also
-    written there as JSON (atomically), with the two folders.
+    Formats are detected from the files when not given: labels in KITTI, COCO, YOLO or VOC;
+    predictions in KITTI with a confidence, COCO results, YOLO with a confidence or the
+    platform's JSON. KITTI against KITTI needs no images (files are matched by stem: a label
+    file without a prediction file is an image with no detections, and the reverse an image
+    with no objects); other formats need the images (``images``: the list of ``(path, width,
+    height)``, or a folder, by default ``labels/../images``), and only images with a label file
+    are evaluated. With ``json_out`` the metrics are also written there as JSON (atomically).
 
     Raises:
-        AlpickError: For an unknown format, a missing folder, or two empty folders.
+        AlpickError: For an unknown format, a missing folder, no label or no prediction files.
     """
     from alpick.evaluate.coco import coco_metrics
+    from alpick.formats.detect import detect_label_format
+    from alpick.formats.labels_dir import LABEL_FORMATS, PREDICTION_FORMATS
 
-    fmt = fmt.lower()
-    if fmt not in EVAL_FORMATS:
-        raise AlpickError(f"unknown format {fmt!r} for evaluate; choose one of {EVAL_FORMATS}")
-    gt, preds, names = read_kitti_folders(labels, predictions)
-    if not gt and not preds:
-        raise AlpickError(f"no label or prediction files in {labels} or {predictions}")
+    predictions, labels = Path(predictions), Path(labels)
+    for folder in (labels, predictions):
+        if not folder.exists():
+            raise AlpickError(f"{folder}: no such folder")
+    pred_fmt = fmt.lower() if fmt else _prediction_format(predictions)
+    if pred_fmt not in PREDICTION_FORMATS:
+        raise AlpickError(
+            f"unknown prediction format {fmt!r}; choose one of {', '.join(PREDICTION_FORMATS)}"
+        )
+    label_fmt = (label_format or "").lower() or detect_label_format(labels)
+    if label_fmt is None:
+        raise AlpickError(f"{labels}: no label files (.txt, .xml, .json) found")
+    if label_fmt not in LABEL_FORMATS:
+        raise AlpickError(
+            f"unknown label format {label_format!r}; choose one of {', '.join(LABEL_FORMATS)}"
+        )
+    if pred_fmt == label_fmt == "kitti" and images is None:
+        gt, preds, names = read_kitti_folders(labels, predictions)
+    else:
+        if not isinstance(images, list):
+            folder = Path(images) if images is not None else labels.parent / "images"
+            if images is None and not folder.is_dir():
+                raise AlpickError(
+                    f"{label_fmt} labels and {pred_fmt} predictions are matched through the "
+                    f"images: give --images (no {folder})"
+                )
+            images = _image_list(folder)
+        gt, preds, names = _read_with_images(predictions, pred_fmt, labels, label_fmt, images)
+    if not gt:
+        raise AlpickError(f"{labels}: no {label_fmt} label files for the images")
+    if not any(len(d) for d in gt.values()) and not any(len(d) for d in preds.values()):
+        raise AlpickError(f"no boxes in {labels} or in {predictions}: nothing to evaluate")
     result = coco_metrics(gt, preds, names or ["object"])
     if json_out is not None:
         from alpick.formats.jsonio import write_json
@@ -46,6 +119,28 @@ def evaluate_folders(
         payload = {"predictions": str(predictions), "labels": str(labels), **result.to_dict()}
         write_json(json_out, payload, indent=2)
     return result
+
+
+def _read_with_images(
+    predictions: Path, pred_fmt: str, labels: Path, label_fmt: str, images: list[Image]
+) -> tuple[dict[str, Detections], dict[str, Detections], list[str]]:
+    """Ground truth and predictions of the labelled images, by relative path."""
+    from alpick.formats.detections import Classes
+    from alpick.formats.labels_dir import load_label_dir, load_prediction_dir
+
+    images = _labelled(labels, label_fmt, images)
+    if not images:
+        return {}, {}, []
+    classes = Classes()
+    gt_dets, classes = load_label_dir(labels, label_fmt, images, classes)
+    _, pr_dets, classes = load_prediction_dir(predictions, pred_fmt, images=images, classes=classes)
+    remap, names = _fold_case(classes)
+    gt = {n: _relabel(d, remap, keep_confidence=False) for n, d in gt_dets.items()}
+    preds = {
+        rel: _relabel(d, remap, keep_confidence=True)
+        for (rel, _, _), d in zip(images, pr_dets, strict=True)
+    }
+    return gt, preds, names
 
 
 def read_kitti_folders(
@@ -57,7 +152,7 @@ def read_kitti_folders(
 
     for folder in (labels, predictions):
         if not folder.is_dir():
-            raise AlpickError(f"{folder}: no such folder")
+            raise AlpickError(f"{folder}: not a folder")
     classes = Classes()
     gt_names, gt_dets = load_kitti_dir(labels, classes, predictions=False)
     pr_names, pr_dets = load_kitti_dir(predictions, classes, predictions=True)

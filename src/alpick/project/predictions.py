@@ -88,20 +88,36 @@ def _match_txt_files(pred_dir: Path, samples: list[Sample]) -> tuple[int, tuple[
     return len(samples) - len(matched), tuple(sorted(f + ".txt" for f in files - matched))
 
 
-def import_predictions(
-    project: ProjectStore, pred_dir: Path, fmt: str = "kitti", *, name: str | None = None
-) -> PredictionImport:
-    """Read a prediction folder against the project's samples and store it as a prediction set.
+@dataclass(frozen=True)
+class PredictionRead:
+    """A prediction folder read and checked against the project, not stored yet.
 
-    Args:
-        project: The project.
-        pred_dir: The folder; the prediction of image ``a/b.png`` is ``a/b.txt`` (KITTI, YOLO).
-        fmt: One of ``kitti``, ``coco``, ``yolo``, ``lightly``.
-        name: The set's name (default: the folder's name); a set of that name is replaced.
+    Attributes:
+        name: The set's name (checked).
+        samples: The project's samples, in ``samples()`` order.
+        detections: The boxes of each sample, in that order.
+        classes: The class names the boxes' ids index.
+        source: The folder, resolved.
+        without_file: Images with no prediction file (KITTI and YOLO only; else 0).
+        orphans: Prediction files that match no image (KITTI and YOLO only; else empty).
+    """
+
+    name: str
+    samples: list[Sample]
+    detections: list[Detections]
+    classes: Classes
+    source: str
+    without_file: int
+    orphans: tuple[str, ...]
+
+
+def read_predictions(
+    project: ProjectStore, pred_dir: Path, fmt: str = "kitti", *, name: str | None = None
+) -> PredictionRead:
+    """Read and check a prediction folder against the project's samples; store nothing.
 
     Raises:
-        AlpickError: For an unknown format, a missing or empty folder, a folder none of whose
-            files names an image of the project, a bad set name, or a malformed file.
+        AlpickError: As :func:`import_predictions`.
     """
     pred_dir = Path(pred_dir)
     fmt = check_prediction_folder(pred_dir, fmt)
@@ -113,13 +129,46 @@ def import_predictions(
     without, orphans = _match_txt_files(pred_dir, samples) if fmt in TXT_FORMATS else (0, ())
     images = [(s.path, s.width, s.height) for s in samples]
     _, dets, classes = load_prediction_dir(pred_dir, fmt, images=images, classes=project.classes())
+    for sample, det in zip(samples, dets, strict=True):
+        conf = det.confidence
+        if conf is not None and len(conf) and not ((conf >= 0) & (conf <= 1)).all():
+            bad = next(float(c) for c in conf if not 0 <= c <= 1)
+            raise AlpickError(
+                f"{pred_dir}: the prediction of {sample.path} has confidence {bad!r}; "
+                "confidences must be in [0, 1]"
+            )
+    return PredictionRead(name, samples, dets, classes, str(pred_dir.resolve()), without, orphans)
+
+
+def store_predictions(project: ProjectStore, read: PredictionRead) -> PredictionImport:
+    """Store a checked prediction folder (:func:`read_predictions`) as a prediction set."""
     record = project.save_predictions(
-        name,
-        {s.id: d for s, d in zip(samples, dets, strict=True)},
-        classes,
-        source=str(pred_dir.resolve()),
+        read.name,
+        {s.id: d for s, d in zip(read.samples, read.detections, strict=True)},
+        read.classes,
+        source=read.source,
     )
-    return PredictionImport(record, dets, without, orphans)
+    return PredictionImport(record, read.detections, read.without_file, read.orphans)
+
+
+def import_predictions(
+    project: ProjectStore, pred_dir: Path, fmt: str = "kitti", *, name: str | None = None
+) -> PredictionImport:
+    """Read a prediction folder against the project's samples and store it as a prediction set.
+
+    Everything is read and checked before anything is stored.
+
+    Args:
+        project: The project.
+        pred_dir: The folder; the prediction of image ``a/b.png`` is ``a/b.txt`` (KITTI, YOLO).
+        fmt: One of ``kitti``, ``coco``, ``yolo``, ``lightly``.
+        name: The set's name (default: the folder's name); a set of that name is replaced.
+
+    Raises:
+        AlpickError: For an unknown format, a missing or empty folder, a folder none of whose
+            files names an image of the project, a bad set name, or a malformed file.
+    """
+    return store_predictions(project, read_predictions(project, pred_dir, fmt, name=name))
 
 
 def stored_detections(
@@ -147,11 +196,12 @@ def write_kitti_folder(
     Each file is written atomically, so an interrupted run leaves no half-written file; other
     files in ``out`` are kept.
     """
-    from alpick.formats.kitti import save_kitti
+    from alpick.fileio import write_text_atomic
+    from alpick.formats.kitti import format_kitti
 
-    out.mkdir(parents=True, exist_ok=True)
-    for stem, det in zip(stems, detections, strict=True):
-        save_kitti(out / f"{stem}.txt", det, classes)
+    texts = [format_kitti(det, classes) for det in detections]  # every check before writing
+    for stem, text in zip(stems, texts, strict=True):
+        write_text_atomic(out / f"{stem}.txt", text)
 
 
 def export_predictions(

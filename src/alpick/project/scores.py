@@ -24,11 +24,13 @@ from alpick.formats.detections import Detections
 from alpick.formats.labels_dir import load_prediction_dir
 from alpick.project.predictions import (
     check_prediction_folder,
-    import_predictions,
+    read_predictions,
+    store_predictions,
     stored_detections,
 )
 from alpick.scores import BoxTable, compute_scores, score_name
 from alpick.scores.reduce import check_reduction
+from alpick.scores.registry import check_min_confidence
 from alpick.store.project import ProjectStore
 from alpick.store.records import PredictionSet, ScoreSet
 
@@ -105,6 +107,7 @@ def score_folder(
     """
     fmt = check_prediction_folder(pred_dir, fmt)
     keys = check_score_names(names)
+    check_min_confidence(min_confidence)
     samples, dets, _ = load_prediction_dir(Path(pred_dir), fmt)
     if not samples:
         raise AlpickError(f"{pred_dir}: no {fmt} prediction files")
@@ -127,15 +130,20 @@ def score_prediction_dir(
     The score set gets the prediction set's name. Arguments as in :func:`score_folder` and
     :func:`import_predictions`.
 
+    Everything is read, checked and scored before anything is stored: a failure leaves the
+    project as it was.
+
     Raises:
-        AlpickError: As :func:`import_predictions`, or for an unknown score or reduction
-            (checked before anything is stored).
+        AlpickError: As :func:`import_predictions`, for an unknown score or reduction, a
+            minimum confidence outside [0, 1], or confidences the scores cannot use.
     """
     keys = check_score_names(names)
     check_reduction(reduction)
-    imported = import_predictions(project, pred_dir, fmt, name=name)
+    check_min_confidence(min_confidence)
+    read = read_predictions(project, pred_dir, fmt, name=name)
+    scores, boxes, kept = _score(read.detections, keys, reduction, min_confidence)
+    imported = store_predictions(project, read)
     record = imported.record
-    scores, boxes, kept = _score(imported.detections, keys, reduction, min_confidence)
     score_set = project.save_scores(record.name, record.name, scores)
     return ScoreReport(
         samples=[s.path for s in project.samples()],

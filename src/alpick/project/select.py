@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 
 from alpick.errors import AlpickError
+from alpick.fileio import read_text
 from alpick.project.scores import score_prediction_dir
 from alpick.project.select_inputs import load_metadata, load_scores, predicted_classes
 from alpick.scores import score_name
+from alpick.scores.registry import check_min_confidence
 from alpick.select import (
     InputKind,
     InputNeeds,
@@ -160,8 +162,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
     from alpick.select import load_selection_config
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path)
+    except AlpickError as exc:
         raise AlpickError(f"cannot read config {path}: {exc}") from None
     try:
         raw = load_selection_config(text, path.suffix)
@@ -172,6 +174,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 def _check_inputs(needs: InputNeeds, request: SelectionRequest) -> None:
+    if request.min_confidence is not None:
+        check_min_confidence(request.min_confidence)
     for key in needs.scores:
         score_name(key)  # an unknown score fails here, listing the valid ones
     if needs.metadata and request.metadata is None:
@@ -200,23 +204,20 @@ def _import_folder(
 
 
 def _load_inputs(
-    project: ProjectStore, needs: InputNeeds, request: SelectionRequest, prediction_set: str | None
-) -> tuple[SelectionInputs, dict[str, Any]]:
-    """The arrays the config reads, and where each came from (recorded in the tag)."""
+    project: ProjectStore, needs: InputNeeds, request: SelectionRequest
+) -> tuple[SelectionInputs, dict[str, Any], PredictionSet | None]:
+    """The arrays the config reads, where each came from (recorded in the tag), and the
+    prediction set imported from ``request.predictions`` (if any).
+
+    Everything that can fail without touching the project (embeddings, metadata, query tags)
+    is loaded before the prediction folder is imported.
+    """
     origin: dict[str, Any] = {}
     emb = scores = meta = pred = None
     threshold = request.min_confidence
     if needs.embeddings:
         emb, emb_record = project.embeddings(request.embeddings)
         origin["embeddings"] = emb_record.name
-    if needs.scores:
-        scores, origin["scores"] = load_scores(
-            project, needs.scores, prediction_set=prediction_set, min_confidence=threshold
-        )
-    if needs.predictions:
-        pred, origin["predictions"] = predicted_classes(
-            project, prediction_set=prediction_set, min_confidence=threshold
-        )
     if needs.metadata:
         assert request.metadata is not None
         meta = load_metadata(Path(request.metadata), project.samples(), needs.metadata)
@@ -226,6 +227,15 @@ def _load_inputs(
         q = np.zeros(len(project.sample_ids()), dtype=bool)
         q[project.positions(project.tag(name).sample_ids)] = True
         queries[name] = q
+    prediction_set, imported = _import_folder(project, needs, request)
+    if needs.scores:
+        scores, origin["scores"] = load_scores(
+            project, needs.scores, prediction_set=prediction_set, min_confidence=threshold
+        )
+    if needs.predictions:
+        pred, origin["predictions"] = predicted_classes(
+            project, prediction_set=prediction_set, min_confidence=threshold
+        )
     inputs = SelectionInputs(
         embeddings=emb,
         scores=scores or {},
@@ -233,7 +243,7 @@ def _load_inputs(
         predictions_class=pred,
         query_masks=queries,
     )
-    return inputs, origin
+    return inputs, origin, imported
 
 
 def select_for_project(
@@ -269,8 +279,7 @@ def select_for_project(
     total = _check_total(config, len(sample_ids), len(pre_ids), preselected)
     needs = config.needs()
     _check_inputs(needs, request)
-    prediction_set, imported = _import_folder(project, needs, request)
-    inputs, origin = _load_inputs(project, needs, request, prediction_set)
+    inputs, origin, imported = _load_inputs(project, needs, request)
     picks = select_samples(config, inputs, mask, rng=np.random.default_rng(request.seed))
     tag = project.create_tag(
         new_tag,

@@ -7,6 +7,7 @@ record of where they came from, which the new tag keeps.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -15,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
+from alpick.fileio import read_text
 from alpick.formats.detections import Detections
 from alpick.project.scores import score_prediction_set, stored_detections
 from alpick.scores import score_name
@@ -184,9 +186,8 @@ def load_metadata(
             sample twice, or has no row for some sample.
     """
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            table = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        table = list(csv.reader(io.StringIO(read_text(path), newline="")))
+    except csv.Error as exc:
         raise AlpickError(f"cannot read metadata {path}: {exc}") from None
     if not table or not table[0]:
         raise AlpickError(f"metadata {path}: empty file (expected a header row)")

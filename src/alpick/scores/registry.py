@@ -59,6 +59,17 @@ def score_name(name: str) -> str:
     return key
 
 
+def check_min_confidence(value: float) -> float:
+    """``value`` if it is a number in [0, 1] (``nan`` is not).
+
+    Raises:
+        ScoreError: Otherwise.
+    """
+    if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+        raise ScoreError(f"--min-confidence must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
 def compute_scores(
     boxes: BoxTable,
     names: Sequence[str] | None = None,
@@ -83,6 +94,7 @@ def compute_scores(
     """
     keys = list(SCORES) if names is None else [score_name(n) for n in names]
     red = check_reduction(reduction)
+    check_min_confidence(min_confidence)
     if min_confidence > 0.0:
         boxes = boxes.select_boxes(boxes.confidence >= min_confidence)
     return {key: SCORES[key](boxes, reduction=red) for key in dict.fromkeys(keys)}

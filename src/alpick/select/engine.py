@@ -45,6 +45,10 @@ def _candidates(
     """Samples neither preselected nor filtered out by a THRESHOLD."""
     n = len(preselected)
     candidates = ~preselected
+    if inputs.embeddings is not None:  # a NaN row is a sample with no embedding: never picked
+        emb = np.asarray(inputs.embeddings, dtype=np.float32)
+        if emb.ndim == 2 and len(emb) == n:
+            candidates &= ~np.isnan(emb).any(axis=1)
     for s in config.strategies:
         if s.strategy == StrategyKind.THRESHOLD:
             assert s.threshold is not None and s.operation is not None

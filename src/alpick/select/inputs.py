@@ -45,6 +45,14 @@ class SelectionInputs:
         emb = np.asarray(self.embeddings, dtype=np.float32)
         if emb.ndim != 2 or len(emb) != n:
             raise SelectionError(f"embeddings must be ({n}, D), got shape {emb.shape}")
+        missing = np.isnan(emb).any(axis=1)
+        if missing.any():
+            # Samples with no embedding are never candidates (see engine._candidates); for the
+            # distances they stand at the mean, a neutral place, instead of poisoning them.
+            if missing.all():
+                raise SelectionError("no sample has an embedding (every row is NaN)")
+            emb = emb.copy()
+            emb[missing] = emb[~missing].mean(axis=0)
         return emb
 
     def values_for(self, strategy: StrategyConfig, n: int) -> NDArray[np.float64]:

@@ -6,7 +6,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,27 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _is_write_refusal(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return any(w in text for w in ("readonly", "read-only", "locked", "busy", "disk"))
+
+
+def _write_error(exc: sqlite3.OperationalError) -> AlpickError:
+    """A write that SQLite refused, as one line: a read-only project or a busy one."""
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return AlpickError(
+            "the project is read-only (its .alpick folder or database cannot be written); "
+            "this command changes it"
+        )
+    if "locked" in text or "busy" in text:
+        return AlpickError(
+            "the project is busy: another alpick command is writing to it; try again when it "
+            "is done"
+        )
+    return AlpickError(f"cannot write the project database: {text}")
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction: committed when the block ends, rolled back if it raises.
@@ -51,13 +72,24 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     The connection must be in autocommit mode (``isolation_level=None``), as :func:`connect`
     makes it, so that the transaction boundaries are exactly these.
     """
-    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise _write_error(exc) from None
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
+    except BaseException as exc:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError) and _is_write_refusal(exc):
+            raise _write_error(exc) from None
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise _write_error(exc) from None
 
 
 def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
@@ -101,6 +133,13 @@ def connect(path: Path) -> sqlite3.Connection:
     """
     if not path.is_file():
         raise AlpickError(f"no alpick database at {path}")
+    if path.stat().st_size == 0:
+        raise AlpickError(
+            f"{path} is empty (0 bytes): the project's database is lost; run `alpick init` to "
+            "make it again from the images and labels (tags and stored sets are gone)"
+        )
+    if not writable(path):
+        return _connect_read_only(path)
     conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
     try:
         version = _schema_version(conn, path)
@@ -113,6 +152,37 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def writable(path: Path) -> bool:
+    """Whether the database file and its folder can be written (a read-only mount or
+    permissions say no; WAL mode writes beside the file even to read)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open a database that cannot be written: reading works, any write is a one-line error.
+
+    ``immutable=1`` lets SQLite read a WAL database without creating its ``-shm`` file.
+    """
+    errors = []
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True, isolation_level=None)
+        try:
+            version = _schema_version(conn, path)
+            conn.execute("PRAGMA foreign_keys = ON")
+        except (sqlite3.Error, AlpickError) as exc:
+            conn.close()
+            errors.append(exc)
+            continue
+        if version < SCHEMA_VERSION:
+            conn.close()
+            raise AlpickError(
+                f"{path} is read-only and from an older alpick: it needs an upgrade that writes "
+                "to it; make it writable and run any alpick command once"
+            )
+        return conn
+    raise AlpickError(f"{path}: cannot read the read-only project database ({errors[-1]})")
 
 
 def create(path: Path, settings: dict[str, str]) -> None:

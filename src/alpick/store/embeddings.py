@@ -67,8 +67,11 @@ def save_embeddings(
     if not np.issubdtype(matrix.dtype, np.number):
         raise AlpickError(f"embeddings must be numbers, got dtype {matrix.dtype}")
     matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-    if not np.isfinite(matrix).all():
-        raise AlpickError("embeddings contain NaN or infinite values")
+    finite = np.isfinite(matrix)
+    # A row of NaN is a sample with no embedding (an image `embed --skip-bad` could not read):
+    # allowed, retried by the next `alpick embed`, never selected. Anything else non-finite is not.
+    if not (finite.all(axis=1) | np.isnan(matrix).all(axis=1)).all():
+        raise AlpickError("embeddings contain NaN or infinite values (other than whole NaN rows)")
     check_rows(conn, len(matrix), f"embeddings {name!r}")
     if not model or not isinstance(model, str):
         raise AlpickError("embeddings need a model name")

@@ -4,6 +4,7 @@ of file names. The rows may come in any order; they are aligned to the project's
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
+from alpick.fileio import read_bytes
 from alpick.formats.embeddings_csv import load_embeddings_csv
 from alpick.store.names import read_filenames, resolve_names
 from alpick.store.records import EmbeddingSet
@@ -34,8 +36,8 @@ def read_npy(path: Path, filenames: Path) -> tuple[list[str], NDArray[np.float32
         AlpickError: If the array is unreadable, not 2-D or not finite, or the counts differ.
     """
     try:
-        array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+        array = np.load(io.BytesIO(read_bytes(path)), allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
         raise AlpickError(f"cannot read {path}: {exc}") from None
     if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
         raise AlpickError(f"{path} must hold a 2-D numeric array, got {array.shape} {array.dtype}")
@@ -90,8 +92,10 @@ def import_embeddings(
         AlpickError: On a bad file, names that do not match the project's images, or a
             ``.npy`` without ``filenames``. The project is unchanged then.
     """
-    if not path.is_file():
+    if not path.exists():
         raise AlpickError(f"embeddings file {path} does not exist")
+    if not path.is_file():
+        raise AlpickError(f"embeddings file {path}: cannot read: not a regular file")
     if path.suffix.lower() == ".npy":
         if filenames is None:
             raise AlpickError("a .npy embeddings file needs --filenames LIST.txt")

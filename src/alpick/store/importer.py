@@ -9,7 +9,7 @@ oracle's truth, and class ids only ever grow.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from alpick.formats.detections import Classes, Detections
@@ -46,8 +46,11 @@ def import_samples(
     label_format: str,
     *,
     progress: bool = False,
+    settings: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Add the images under ``images_dir`` not yet in the project; reload all labels.
+
+    ``settings`` (``alpick init --reconfigure``) are written in the same transaction.
 
     Raises:
         AlpickError: If the images folder is missing, an image cannot be read, a label file has
@@ -70,6 +73,10 @@ def import_samples(
     n_before = len(db_classes)
     class_map = [db_classes.id(name) for name in file_classes.names]
     with transaction(conn):
+        conn.executemany(
+            "UPDATE settings SET value = ? WHERE key = ?",
+            [(v, k) for k, v in (settings or {}).items()],
+        )
         conn.executemany(
             "INSERT INTO classes (id, name) VALUES (?, ?)",
             [(i, db_classes.names[i]) for i in range(n_before, len(db_classes))],

@@ -97,8 +97,7 @@ def read_filenames(path: Path) -> list[str]:
     Raises:
         AlpickError: If the file cannot be read.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AlpickError(f"cannot read {path}: {exc}") from None
+    from alpick.fileio import read_text
+
+    text = read_text(path)  # one-line errors; a FIFO is refused, not waited on
     return [line.strip() for line in text.splitlines() if line.strip()]

@@ -47,6 +47,11 @@ def find_project_root(path: Path | None = None) -> Path | None:
     return None
 
 
+def _db_files(path: Path) -> tuple[Path, Path, Path]:
+    """The database and its WAL files."""
+    return path, path.with_name(DB_NAME + "-wal"), path.with_name(DB_NAME + "-shm")
+
+
 def _setting_path(root: Path, value: str | Path) -> str:
     """A folder setting as stored: relative to ``root`` (posix) when inside it, else absolute."""
     path = Path(value)
@@ -109,7 +114,8 @@ class ProjectStore(Artifacts):
                 project.close()
                 theirs = ", ".join(f"{k}={project._settings.get(k)}" for k in differ)
                 raise AlpickError(
-                    f"project {root} already exists with {theirs} (settings cannot change)"
+                    f"project {root} already exists with {theirs}; to change the labels "
+                    "folder or format run `alpick init --reconfigure` with the new options"
                 )
             return project
         (root / STATE_DIR).mkdir(parents=True, exist_ok=True)
@@ -125,46 +131,107 @@ class ProjectStore(Artifacts):
         labels: str | None = None,
         label_format: str | None = None,
         progress: bool = False,
+        reconfigure: bool = False,
     ) -> tuple[Self, ImportReport]:
         """Create the project in ``root`` if needed, then import its images (``alpick init``).
 
-        Options left ``None`` keep the existing project's setting (or the default for a new
-        one). If a new project's first import fails, the project is not left behind.
+        Options left ``None`` keep the existing project's setting (or, for a new one, the
+        default; the label format is then detected from the label files). A labels folder
+        given explicitly must exist; a labels folder whose files are in another format than
+        the one given is refused, naming what it holds. With ``reconfigure`` the labels folder
+        and format of an existing project change (its labels are reloaded; the images folder
+        cannot change). If a new project's first import fails, the project is not left behind;
+        a failed reconfiguration keeps the old settings.
 
         Raises:
-            AlpickError: On settings that contradict the existing project, a missing images
-                folder, or any import error.
+            AlpickError: On settings that contradict the existing project (without
+                ``reconfigure``), a missing images or labels folder, label files of another or
+                of several formats, no images, or any import error.
         """
+        from alpick.formats.detect import describe_found, detect_label_format, label_files_found
+
         root = Path(root).resolve()
         path = root / STATE_DIR / DB_NAME
         existing: dict[str, str] = {}
+        if path.is_file() and path.stat().st_size == 0:
+            # A database lost to a crash or a full disk (0 bytes): init makes it again.
+            for leftover in _db_files(path):
+                leftover.unlink(missing_ok=True)
         if path.exists():
             with cls(root, _db.connect(path)) as probe:
                 existing = dict(probe._settings)
+        if labels is not None and not (root / labels).exists():
+            raise AlpickError(f"labels folder {root / labels} does not exist")
+        labels_setting = labels or existing.get("labels", "data/raw/labels")
+        fmt = label_format or existing.get("label_format")
+        if fmt is None:
+            fmt = detect_label_format(root / labels_setting) or "kitti"
+        elif label_format is not None and (reconfigure or not existing):
+            fmt = check_format(label_format)
+            found = label_files_found(root / labels_setting)
+            txt = {"yolo": "kitti"}  # both are .txt files: the reader tells them apart
+            if found and txt.get(fmt, fmt) not in {txt.get(k, k) for k in found}:
+                raise AlpickError(
+                    f"{root / labels_setting} holds no {fmt} label files; found "
+                    f"{describe_found(found)}"
+                )
         settings = {
             "images": images or existing.get("images", "data/raw/images"),
-            "labels": labels or existing.get("labels", "data/raw/labels"),
-            "label_format": label_format or existing.get("label_format", "kitti"),
+            "labels": labels_setting,
+            "label_format": fmt,
         }
         images_dir = root / settings["images"]
         if not images_dir.is_dir():
             raise AlpickError(f"images folder {images_dir} does not exist")
+        if existing and reconfigure:
+            return cls._reconfigure(root, path, settings, progress)
         made_state_dir = not (root / STATE_DIR).exists()
         project = cls.create(root, **settings)
         try:
             report = project.import_samples(progress=progress)
+            if report.total == 0:
+                raise AlpickError(f"{images_dir}: no images (.png, .jpg) found")
         except BaseException:
             project.close()
             if not existing:
-                for leftover in (
-                    path,
-                    path.with_name(DB_NAME + "-wal"),
-                    path.with_name(DB_NAME + "-shm"),
-                ):
+                for leftover in _db_files(path):
                     leftover.unlink(missing_ok=True)
                 if made_state_dir:
                     shutil.rmtree(root / STATE_DIR, ignore_errors=True)
             raise
+        return project, report
+
+    @classmethod
+    def _reconfigure(
+        cls, root: Path, path: Path, settings: dict[str, str], progress: bool
+    ) -> tuple[Self, ImportReport]:
+        """Change the labels folder and format of the project at ``root`` and reload labels, in
+        one transaction."""
+        wanted = {
+            "images": _setting_path(root, settings["images"]),
+            "labels": _setting_path(root, settings["labels"]),
+            "label_format": check_format(settings["label_format"]),
+        }
+        project = cls(root, _db.connect(path))
+        try:
+            if wanted["images"] != project._settings["images"]:
+                raise AlpickError(
+                    f"the images folder cannot change (samples are paths under "
+                    f"{project._settings['images']}); to start over, delete {root / STATE_DIR}"
+                )
+            changed = {k: v for k, v in wanted.items() if project._settings.get(k) != v}
+            report = _importer.import_samples(
+                project._conn,
+                root / wanted["images"],
+                root / wanted["labels"],
+                wanted["label_format"],
+                progress=progress,
+                settings=changed,
+            )
+        except BaseException:
+            project.close()
+            raise
+        project._settings.update(changed)
         return project, report
 
     @classmethod
@@ -181,6 +248,23 @@ class ProjectStore(Artifacts):
                 f"no alpick project found in {start} or its parents (run `alpick init`)"
             )
         return cls(root, _db.connect(root / STATE_DIR / DB_NAME))
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the project's database cannot be written (it is then opened read-only)."""
+        return not _db.writable(self.state_dir / DB_NAME)
+
+    def check_writable(self) -> None:
+        """Refuse, before long work, a command that would change a read-only project.
+
+        Raises:
+            AlpickError: If the project is read-only.
+        """
+        if self.read_only:
+            raise AlpickError(
+                f"the project is read-only ({self.state_dir} cannot be written); this command "
+                "changes it"
+            )
 
     def close(self) -> None:
         """Close the database connection."""

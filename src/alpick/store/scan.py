@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from alpick.errors import AlpickError
+from alpick.fileio import read_bytes
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 
@@ -61,14 +63,15 @@ def read_image_info(root: Path, path: str) -> ImageInfo:
     from PIL import Image, UnidentifiedImageError
 
     full = root / path
+    data = read_bytes(full)  # a FIFO is refused, not waited on
     try:
-        data = full.read_bytes()
-    except OSError as exc:
-        raise AlpickError(f"cannot read image {full}: {exc.strerror or exc}") from None
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise AlpickError(f"cannot read image {full}: too large ({exc})") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise AlpickError(f"cannot read image {full}: {exc}") from None
     if width <= 0 or height <= 0:
         raise AlpickError(f"cannot read image {full}: size {width}x{height}")

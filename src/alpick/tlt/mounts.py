@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from alpick.errors import AlpickError
-from alpick.fileio import atomic_path, write_text_atomic
+from alpick.fileio import atomic_path, read_text, write_text_atomic
 
 __all__ = [
     "SPECS_SUBDIR",
@@ -81,8 +81,8 @@ def container_path(host_path: Path, mounts: list[dict[str, str]]) -> str:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(read_text(path))
+    except (AlpickError, json.JSONDecodeError) as exc:
         raise AlpickError(
             f"{path} is not valid JSON ({exc}); fix or move it, it was not changed"
         ) from exc

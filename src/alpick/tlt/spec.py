@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alpick.errors import AlpickError
-from alpick.fileio import write_text_atomic
+from alpick.fileio import read_text, write_text_atomic
 
 __all__ = [
     "Block",
@@ -324,9 +324,9 @@ def load_spec(path: Path) -> Spec:
         AlpickError: If the file is missing, unreadable or malformed.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AlpickError(f"cannot read spec {path}: {exc}") from exc
+        text = read_text(Path(path))
+    except AlpickError as exc:
+        raise AlpickError(f"cannot read spec {path}: {exc}") from None
     return parse_spec(text, source=str(path))
 
 

@@ -88,6 +88,13 @@ def _mask_pixels(mask: NDArray[np.uint16]) -> NDArray[np.uint8] | NDArray[np.uin
     return mask
 
 
+#: The largest frame: its float canvases and masks must fit in memory many times over.
+MAX_SIDE = 8192
+MAX_PIXELS = 4096 * 4096
+#: Seeds are stored as SQLite integers and given to numpy: non-negative 64-bit signed.
+MAX_SEED = 2**63 - 1
+
+
 def _check_args(n_train: int, n_test: int, size: tuple[int, int], seed: int) -> None:
     if n_train < 1:
         raise AlpickError(f"--n-train must be at least 1, got {n_train}")
@@ -96,8 +103,14 @@ def _check_args(n_train: int, n_test: int, size: tuple[int, int], seed: int) -> 
     if len(size) != 2 or min(size) < MIN_SIDE:
         shown = "x".join(str(v) for v in size)
         raise AlpickError(f"size must be at least {MIN_SIDE}x{MIN_SIDE} pixels, got {shown}")
-    if seed < 0:
-        raise AlpickError(f"--seed must be non-negative, got {seed}")
+    if seed < 0 or seed > MAX_SEED:
+        raise AlpickError(f"--seed must be in [0, {MAX_SEED}], got {seed}")
+    if max(size) > MAX_SIDE or size[0] * size[1] > MAX_PIXELS:
+        shown = "x".join(str(v) for v in size)
+        raise AlpickError(
+            f"size {shown} is too large: at most {MAX_SIDE} pixels a side and "
+            f"{MAX_PIXELS:,} pixels a frame (each frame is painted in memory)"
+        )
 
 
 def _prepare(out: Path, overwrite: bool) -> Path:
