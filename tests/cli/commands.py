@@ -33,11 +33,6 @@ LONG_RUNNING: dict[tuple[str, ...], str] = {
 
 # Written outputs not yet checked by an output callback at parse time, with the reason.
 UNCHECKED_OUTPUTS: dict[tuple[tuple[str, ...], str], str] = {
-    (("train",), "out_dir"): "cli/cmd_train.py is the lead's (in-flight branch): add after merge",
-    (("predict",), "out_dir"): "cli/cmd_train.py is the lead's (in-flight branch)",
-    (("simulate",), "out_dir"): "cli/cmd_simulate.py is the lead's (in-flight branch)",
-    (("report",), "out_dir"): "cli/cmd_simulate.py is the lead's (in-flight branch)",
-    (("demo",), "out_dir"): "cli/cmd_demo.py is the lead's (in-flight branch)",
     (("tlt", "infer"), "out"): "written by the TAO container, not by alpick",
     (("tlt", "infer"), "out_images"): "written by the TAO container, not by alpick",
 }

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import err, out
+from alpick.cli.common import err, out, output_dir, seed_option
 from alpick.demo.run import DemoConfig
 from alpick.errors import AlpickError
 
@@ -14,7 +14,9 @@ _DEFAULTS = DemoConfig()  # the one source of the demo's sizes (plain data: a li
 
 
 def demo(
-    out_dir: Path = typer.Option(Path("alpick-demo"), "--out", help="Folder for everything."),
+    out_dir: Path = typer.Option(
+        Path("alpick-demo"), "--out", help="Folder for everything.", callback=output_dir
+    ),
     n_train: int = typer.Option(_DEFAULTS.n_train, help="Generated training-pool images."),
     n_test: int = typer.Option(_DEFAULTS.n_test, help="Generated test images."),
     steps: int = typer.Option(_DEFAULTS.steps, help="Optimizer steps per training run."),
@@ -27,7 +29,9 @@ def demo(
         _DEFAULTS.sim_budget, help="Simulation: images added per round."
     ),
     rounds: int = typer.Option(_DEFAULTS.sim_rounds, help="Simulation rounds."),
-    seed: int = typer.Option(_DEFAULTS.seed, help="Seed of the data and the selections."),
+    seed: int = typer.Option(
+        _DEFAULTS.seed, help="Seed of the data and the selections.", callback=seed_option
+    ),
 ) -> None:
     """The whole loop on a generated orchard: select, annotate, train, predict, simulate."""
     from alpick.demo.run import run_demo

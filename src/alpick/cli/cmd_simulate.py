@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from alpick.cli.common import err, open_project, out, parse_wxh
+from alpick.cli.common import err, open_project, out, output_dir, parse_wxh
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
@@ -60,7 +60,9 @@ def simulate(
         None, help="Detector input WxH (default: fitted to the images)."
     ),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    out_dir: Path = typer.Option(..., "--out", help="Results folder; rerun to resume."),
+    out_dir: Path = typer.Option(
+        ..., "--out", help="Results folder; rerun to resume.", callback=output_dir
+    ),
 ) -> None:
     """Compare selection strategies on a fully labelled pool: learning curves and a report."""
     from alpick.api import SimulationConfig, TrainConfig
@@ -130,7 +132,9 @@ def _stage_display(config: SimulationConfig) -> Iterator[StageCallback]:
 
 def report(
     folders: list[Path] = typer.Argument(..., help="Simulation folders (e.g. one per seed)."),
-    out_dir: Path = typer.Option(..., "--out", help="Where to write the merged report."),
+    out_dir: Path = typer.Option(
+        ..., "--out", help="Where to write the merged report.", callback=output_dir
+    ),
 ) -> None:
     """Merge simulations run in separate folders (say, one seed per process) into one report."""
     from alpick.api import merge_simulations

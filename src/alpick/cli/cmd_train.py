@@ -7,7 +7,16 @@ from typing import Any
 
 import typer
 
-from alpick.cli.common import err, open_project, out, parse_wxh, state
+from alpick.cli.common import (
+    err,
+    open_project,
+    out,
+    output_dir,
+    parse_wxh,
+    project_output_dir,
+    seed_option,
+    state,
+)
 from alpick.errors import AlpickError
 
 
@@ -53,9 +62,13 @@ def train(
     init: Path | None = typer.Option(
         None, help="Start from this run's weights (warm start); its settings are kept."
     ),
-    out_dir: Path | None = typer.Option(None, "--out", help="Run folder (default runs/TAG)."),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Run folder (default runs/TAG).", callback=output_dir
+    ),
     resume: Path | None = typer.Option(None, help="Continue from this checkpoint or run."),
-    seed: int | None = typer.Option(None, help=f"Seed (default {_default('seed')})."),
+    seed: int | None = typer.Option(
+        None, help=f"Seed (default {_default('seed')}).", callback=seed_option
+    ),
     device: str | None = typer.Option(
         None, help=f"auto, cpu or cuda (default {_default('device')})."
     ),
@@ -103,7 +116,9 @@ def predict(
     model: Path = typer.Option(..., help="A run folder (its last.pt) or a checkpoint file."),
     images: Path | None = typer.Option(None, help="Folder of images (default: the project's)."),
     tag: str | None = typer.Option(None, help="Only the samples of this tag."),
-    out_dir: Path = typer.Option(Path("infer_labels"), "--out", help="KITTI output folder."),
+    out_dir: Path = typer.Option(
+        Path("infer_labels"), "--out", help="KITTI output folder.", callback=project_output_dir
+    ),
     name: str | None = typer.Option(None, help="Prediction set name (default: the run's)."),
     confidence_threshold: float = typer.Option(0.001, help="Lowest confidence written."),
     top_k: int = typer.Option(200, help="Most boxes per image."),

@@ -378,6 +378,7 @@ def train_detector(
     progress: bool = True,
     cache: FeatureCache | None = None,
     init: Path | None = None,
+    on_epoch: Callable[[dict[str, float]], bool | None] | None = None,
 ) -> TrainResult:
     """Train (or resume training) a detector and write its run folder.
 
@@ -389,6 +390,8 @@ def train_detector(
         config: Model and training settings.
         resume: A checkpoint (or run folder) to continue from, up to ``config.epochs``.
         progress: Show a progress bar (on standard error) with epoch, loss and images/s.
+        on_epoch: Called with each epoch's metrics row once ``last.pt`` holds that epoch;
+            returning True ends the run there (early stopping; ``resume`` continues it).
         init: A checkpoint (or run folder) whose weights this run starts from (a warm start:
             new optimizer and schedule); its architecture and classes must match.
         cache: Where the frozen stages' outputs are kept (with ``config.feature_cache``); pass
@@ -447,6 +450,8 @@ def train_detector(
             steps = source(epoch_seed)
             history.append(_run_epoch(stepper, steps, bar, epoch + 1, left))
             _save_epoch(out_dir, config, classes, stepper, history, last_epoch=plan.epochs)
+            if on_epoch is not None and on_epoch(dict(history[-1])):
+                break
     ran = plan.epochs > start_epoch
     return TrainResult(
         out_dir=out_dir,
