@@ -92,8 +92,8 @@ def run(which: str, orchard: Path, epochs: int, target: float, threads: int) -> 
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / which
         started = time.perf_counter()
-        result = train_detector(train, ["apple"], run_dir, config=config, progress=False,
-                                cache=cache, on_epoch=evaluate)  # fmt: skip
+        train_detector(train, ["apple"], run_dir, config=config, progress=False,
+                       cache=cache, on_epoch=evaluate)  # fmt: skip
         wall = time.perf_counter() - started
     hit = next((r["seconds"] for r in rows if r["AP50"] >= target), None)
     # set-up outside the epochs (fitting, the feature cache) counts too; evaluation does not
