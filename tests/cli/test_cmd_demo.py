@@ -28,12 +28,17 @@ def test_demo_refuses_a_foreign_folder(tmp_path: Path) -> None:
     assert (tmp_path / "x" / "keep.txt").read_text() == "mine"
 
 
+TINY = (
+    "demo", "--out", "d", "--n-train", "16", "--n-test", "6", "--steps", "2",
+    "--retrain-steps", "2", "--sim-steps", "2", "--initial", "4", "--budget", "4",
+    "--sim-initial", "4", "--sim-budget", "4", "--rounds", "1",
+)  # fmt: skip
+
+
 def test_a_tiny_demo_runs_end_to_end(tmp_path: Path) -> None:
     """The whole demo at toy sizes: every step, the side-by-side simulation, the report."""
     run = _alpick(
-        tmp_path, "demo", "--out", "d", "--n-train", "16", "--n-test", "6", "--steps", "2",
-        "--initial", "4", "--budget", "4", "--sim-initial", "4", "--sim-budget", "4",
-        "--rounds", "1",
+        tmp_path, *TINY,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "coral-selection-1: AP50" in run.stdout
@@ -44,7 +49,5 @@ def test_a_tiny_demo_runs_end_to_end(tmp_path: Path) -> None:
     rounds = (tmp_path / "d" / "simulation" / "rounds.jsonl").read_text().splitlines()
     assert len(rounds) == 2 * 2  # two strategies, two rounds each
     assert (tmp_path / "d" / "figures" / "predictions.png").is_file()
-    again = _alpick(tmp_path, "demo", "--out", "d", "--n-train", "16", "--n-test", "6",
-                    "--steps", "2", "--initial", "4", "--budget", "4", "--sim-initial", "4",
-                    "--sim-budget", "4", "--rounds", "1")  # fmt: skip
+    again = _alpick(tmp_path, *TINY)
     assert again.returncode == 0, again.stderr  # a rerun finds everything done

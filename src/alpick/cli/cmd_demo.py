@@ -19,7 +19,13 @@ def demo(
     ),
     n_train: int = typer.Option(_DEFAULTS.n_train, help="Generated training-pool images."),
     n_test: int = typer.Option(_DEFAULTS.n_test, help="Generated test images."),
-    steps: int = typer.Option(_DEFAULTS.steps, help="Optimizer steps per training run."),
+    steps: int = typer.Option(_DEFAULTS.steps, help="Optimizer steps of the first training."),
+    retrain_steps: int = typer.Option(
+        _DEFAULTS.retrain_steps, help="Optimizer steps of the (warm-started) retrain."
+    ),
+    sim_steps: int = typer.Option(
+        _DEFAULTS.sim_steps, help="Optimizer steps of each simulation round."
+    ),
     initial: int = typer.Option(_DEFAULTS.initial, help="Initial selection size."),
     budget: int = typer.Option(_DEFAULTS.budget, help="Images added per round."),
     sim_initial: int = typer.Option(
@@ -36,7 +42,8 @@ def demo(
     """The whole loop on a generated orchard: select, annotate, train, predict, simulate."""
     from alpick.demo.run import run_demo
 
-    if min(n_train, n_test, steps, initial, budget, sim_initial, sim_budget) < 1 or rounds < 0:
+    sizes = (n_train, n_test, steps, retrain_steps, sim_steps, initial, budget, sim_initial)
+    if min(*sizes, sim_budget) < 1 or rounds < 0:
         raise AlpickError("sizes, steps and budget must be >= 1 and --rounds >= 0")
     config = DemoConfig(
         n_train=n_train,
@@ -45,6 +52,8 @@ def demo(
         initial=initial,
         budget=budget,
         steps=steps,
+        retrain_steps=retrain_steps,
+        sim_steps=sim_steps,
         sim_initial=sim_initial,
         sim_budget=sim_budget,
         sim_rounds=rounds,

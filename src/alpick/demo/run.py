@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -30,25 +30,28 @@ CORAL_TAG = "coral-selection-1"
 class DemoConfig:
     """Sizes of the demo, chosen to finish within about 10 minutes on 2 CPU cores.
 
-    Every training run takes ``steps`` optimizer steps of ``batch_size`` images (the rest of
-    the detector's settings are its defaults, fitted to the data); the tutorial's retrain starts
-    from the first run's weights (``warm_start``). The simulation runs in a second process
-    beside the tutorial's loop, its two strategies in ``workers`` processes.
+    The tutorial's first run takes ``steps`` optimizer steps of ``batch_size`` images, its
+    retrain ``retrain_steps`` starting from the first run's weights (``warm_start``), each of
+    the simulation's runs ``sim_steps``; the rest of the detector's settings are its defaults,
+    fitted to the data. The simulation runs in a second process beside the tutorial's loop, its
+    two strategies in ``workers`` processes.
     """
 
     n_train: int = 150
     n_test: int = 50
     seed: int = 0
-    initial: int = 30
-    budget: int = 30
-    steps: int = 150
+    initial: int = 50
+    budget: int = 50
+    steps: int = 100
+    retrain_steps: int = 250
     sim_initial: int = 10
-    sim_budget: int = 15
+    sim_budget: int = 20
     sim_rounds: int = 2
+    sim_steps: int = 60
     batch_size: int = 4
     embed_size: int = 224
     warm_start: bool = True
-    workers: int = 2
+    workers: int = 1
 
 
 @dataclass
@@ -82,6 +85,8 @@ def run_demo(out: Path, config: DemoConfig | None = None, *, log: Log = print) -
     write_text_atomic(out / "demo.json", json.dumps({"config": asdict(cfg)}) + "\n")
     result = DemoResult(report=out / "report.md")
     train_cfg = TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, checkpoint_every=0)
+    retrain_cfg = replace(train_cfg, steps=cfg.retrain_steps)
+    sim_cfg = replace(train_cfg, steps=cfg.sim_steps)
 
     def step(name: str, fn: Callable[[], T]) -> T:
         log(f"» {name}")
@@ -98,7 +103,7 @@ def run_demo(out: Path, config: DemoConfig | None = None, *, log: Log = print) -
         step(
             "embed the images (EfficientNet-Lite0, ImageNet weights)", lambda: _embed(project, cfg)
         )
-        simulation = _start_simulation(project.root, cfg, train_cfg, out, orchard)
+        simulation = _start_simulation(project.root, cfg, sim_cfg, out, orchard)
         step("initial CORESET selection + annotate", lambda: _initial(project, cfg))
         step("train on the initial selection", lambda: _train(project, INITIAL_TAG, train_cfg))
         step("predict on the pool (TLT-style KITTI)", lambda: _predict_pool(project))
@@ -106,7 +111,7 @@ def run_demo(out: Path, config: DemoConfig | None = None, *, log: Log = print) -
         start = _run_dir(project, INITIAL_TAG) if cfg.warm_start else None
         step(
             "retrain on the larger set" + (" (warm start)" if start else ""),
-            lambda: _train(project, CORAL_TAG, train_cfg, init=start),
+            lambda: _train(project, CORAL_TAG, retrain_cfg, init=start),
         )
         for tag in (INITIAL_TAG, CORAL_TAG):
             result.metrics[tag] = _evaluate(project, tag, out)
