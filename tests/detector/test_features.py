@@ -127,3 +127,24 @@ def test_without_cache_it_trains_from_images_with_all_augmentations(
     config = TrainConfig(steps=2, feature_cache=False, freeze=1, **tiny)  # type: ignore[arg-type]
     result = train_detector(discs[:4], ["disc"], tmp_path, config=config, progress=False)
     assert result.history[-1]["data_share"] > 0  # images decoded by the loader
+
+
+def test_warm_start_begins_at_the_other_runs_weights(
+    discs: Samples, tiny: dict[str, object], tmp_path: Path
+) -> None:
+    from alpick.detector.train import init_config
+    from alpick.errors import AlpickError
+
+    first = train_detector(discs[:4], ["disc"], tmp_path / "a", progress=False,
+                           config=TrainConfig(steps=3, **tiny))  # type: ignore[arg-type]  # fmt: skip
+    config = init_config(first.checkpoint, steps=1, lr=1e-12, batch_size=2, checkpoint_every=0)
+    assert config.input_size == (64, 64) and config.fpn_width == 32  # the run's model settings
+    warm = train_detector(discs[4:8], ["disc"], tmp_path / "b", config=config, progress=False,
+                          init=first.checkpoint)  # fmt: skip
+    a = torch.load(first.checkpoint, weights_only=True)["model"]
+    b = torch.load(warm.checkpoint, weights_only=True)["model"]
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=1e-6)  # lr ~0: unchanged
+    with pytest.raises(AlpickError, match="classes"):
+        train_detector(discs[:2], ["other"], tmp_path / "c", config=config, progress=False,
+                       init=first.checkpoint)  # fmt: skip
