@@ -110,7 +110,14 @@ def write_demo_report(result: DemoResult, out: Path, cfg: DemoConfig) -> Path:
     if (sim / "report.md").exists():
         body = (sim / "report.md").read_text().split("\n", 1)[1]
         body = body.replace("](learning_curve.png)", "](simulation/learning_curve.png)")
-        lines += ["## RANDOM vs CORAL (simulation)", body]
+        lines += [
+            "## RANDOM vs CORAL (simulation)",
+            "",
+            f"One seed, {cfg.sim_rounds + 1} rounds of {cfg.sim_steps} training steps each, every "
+            "round starting from the previous round's detector: an illustration of the loop, not "
+            "evidence. The evidence, over several seeds with intervals, is `docs/results.md`.",
+            body,
+        ]
     lines += [
         "",
         "This demo is small so that it runs in minutes on a laptop CPU; its numbers are noisy. "

@@ -30,24 +30,26 @@ CORAL_TAG = "coral-selection-1"
 class DemoConfig:
     """Sizes of the demo, chosen to finish within about 10 minutes on 2 CPU cores.
 
-    The tutorial's first run takes ``steps`` optimizer steps of ``batch_size`` images, its
-    retrain ``retrain_steps`` starting from the first run's weights (``warm_start``), each of
-    the simulation's runs ``sim_steps``; the rest of the detector's settings are its defaults,
-    fitted to the data. The simulation runs in a second process beside the tutorial's loop, its
-    two strategies in ``workers`` processes.
+    The tutorial's first run takes ``steps`` optimizer steps of ``batch_size`` images (it only
+    has to score the pool for CORAL), its retrain ``retrain_steps`` starting from the first
+    run's weights (``warm_start``); the rest of the detector's settings are its defaults, fitted
+    to the data. The simulation runs in a second process beside the tutorial's loop, each
+    round ``sim_steps`` steps warm-started from the previous round, with the backbone frozen up
+    to level ``sim_freeze`` (faster steps), its strategies in ``workers`` processes.
     """
 
     n_train: int = 150
     n_test: int = 50
     seed: int = 0
     initial: int = 50
-    budget: int = 50
-    steps: int = 100
-    retrain_steps: int = 250
+    budget: int = 60
+    steps: int = 60
+    retrain_steps: int = 350
     sim_initial: int = 10
     sim_budget: int = 20
     sim_rounds: int = 2
-    sim_steps: int = 60
+    sim_steps: int = 100
+    sim_freeze: int = 2
     batch_size: int = 4
     embed_size: int = 224
     warm_start: bool = True
@@ -86,7 +88,7 @@ def run_demo(out: Path, config: DemoConfig | None = None, *, log: Log = print) -
     result = DemoResult(report=out / "report.md")
     train_cfg = TrainConfig(steps=cfg.steps, batch_size=cfg.batch_size, checkpoint_every=0)
     retrain_cfg = replace(train_cfg, steps=cfg.retrain_steps)
-    sim_cfg = replace(train_cfg, steps=cfg.sim_steps)
+    sim_cfg = replace(train_cfg, steps=cfg.sim_steps, freeze=cfg.sim_freeze)
 
     def step(name: str, fn: Callable[[], T]) -> T:
         log(f"» {name}")
@@ -274,7 +276,8 @@ def _simulate(
         budget=cfg.sim_budget,
         rounds=cfg.sim_rounds,
         seeds=(cfg.seed,),
-        extra={"steps": train_cfg.steps, "batch_size": train_cfg.batch_size},
+        extra={"steps": train_cfg.steps, "freeze": train_cfg.freeze},
+        warm_start=cfg.warm_start,
     )
     with Project.open(project_dir) as project:
         simulate_project(
