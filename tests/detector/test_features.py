@@ -148,3 +148,25 @@ def test_warm_start_begins_at_the_other_runs_weights(
     with pytest.raises(AlpickError, match="classes"):
         train_detector(discs[:2], ["other"], tmp_path / "c", config=config, progress=False,
                        init=first.checkpoint)  # fmt: skip
+
+
+def test_cached_targets_are_scaled_to_the_input_size(tmp_path: Path) -> None:
+    """Images of another size than the network input: boxes scale with them (and flip)."""
+    from PIL import Image
+
+    from alpick.detector import train as train_module
+
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (256, 128)).save(path)
+    det = Detections(np.array([[64.0, 32.0, 128.0, 96.0]], np.float32), np.zeros(1, np.int64))
+    config = TrainConfig(input_size=(128, 64), levels=(3, 4), aspect_ratios=(1.0,), fpn_width=32,
+                         head_convs=1, steps=1, hflip=1.0)  # fmt: skip
+    model = build_detector(config.model_config(), 1)
+    split = model.backbone.freeze(1)
+    source = train_module._training_data(
+        model, split, [(path, det)], config, torch.device("cpu"), None, False
+    )
+    (forward, _), _ = next(source(0))
+    data = forward.func.__self__  # type: ignore[attr-defined]
+    assert data.input_size == (128, 64)
+    assert data.targets[0]["boxes"].tolist() == [[32.0, 16.0, 64.0, 48.0]]

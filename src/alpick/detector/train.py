@@ -344,8 +344,8 @@ def _training_data(
             targets = []
             for path, det in samples:
                 with Image.open(path) as img:
-                    size = img.size
-                targets.append(scale_boxes(det, size, size))
+                    image_size = img.size
+                targets.append(scale_boxes(det, image_size, size))
             data = _CachedData(
                 model, split, size, entries, targets,
                 config.hflip if config.augment else 0.0, device,
