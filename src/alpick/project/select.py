@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
 from alpick.fileio import read_text
@@ -218,6 +219,8 @@ def _load_inputs(
     if needs.embeddings:
         emb, emb_record = project.embeddings(request.embeddings)
         origin["embeddings"] = emb_record.name
+    else:
+        emb = _unembedded_marker(project, request.embeddings)
     if needs.metadata:
         assert request.metadata is not None
         meta = load_metadata(Path(request.metadata), project.samples(), needs.metadata)
@@ -291,3 +294,16 @@ def select_for_project(
     )
     description = describe(config, request.method)
     return SelectionReport(tag, len(pre_ids), len(picks), total, description, imported)
+
+
+def _unembedded_marker(project: ProjectStore, name: str | None) -> NDArray[np.float32] | None:
+    """For a selection that reads no embeddings (RANDOM, scores only): the embedding set, when
+    one is there and some of its rows are NaN, so that the engine never picks those samples
+    (images ``embed --skip-bad`` could not read: ``docs/embed.md``); else ``None``."""
+    if not project.embedding_sets():
+        return None
+    try:
+        emb, _ = project.embeddings(name)
+    except AlpickError:
+        return None  # images added since: no row to go by
+    return emb if bool(np.isnan(emb).any()) else None
