@@ -122,8 +122,8 @@ def fit_config(
     dets = [d for _, d in samples]
     reasons: list[str] = []
     updates: dict[str, object] = {}
+    sizes = image_sizes(paths) if not config.fitted else np.zeros((0, 2))
     if config.input_size is None:
-        sizes = image_sizes(paths)
         size, why = fit_input_size(sizes, dets)
         updates["input_size"] = size
         reasons.append(f"input size {size[0]}x{size[1]}: {why}")
@@ -131,7 +131,6 @@ def fit_config(
         reasons.append(f"input size {config.input_size[0]}x{config.input_size[1]}: given")
     target = np.asarray(updates.get("input_size", config.input_size), np.float64)
     if config.levels is None or config.aspect_ratios is None:
-        sizes = image_sizes(paths)
         levels, ratios, why = fit_anchors(_box_sizes(dets, sizes, target), seed=config.seed)
         if config.levels is None:
             updates["levels"] = levels
@@ -146,5 +145,8 @@ def fit_config(
         f"{len(samples)} images ({source}), lr {config.lr:g}, warm-up {plan.warmup} steps"
     )
     cached = "feature cache on (flips only)" if config.feature_cache else "no feature cache"
-    reasons.append(f"backbone frozen up to C{config.freeze}; {cached}")
+    frozen = (
+        f"backbone frozen through stride {2**config.freeze}" if config.freeze else "no stage frozen"
+    )
+    reasons.append(f"{frozen}; {cached}")
     return fitted, reasons
