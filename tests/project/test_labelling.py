@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ def make(root: Path) -> Project:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path) -> Iterator[Project]:
     p = make(tmp_path / "p")
     yield p
     p.close()
@@ -240,7 +241,7 @@ def test_cvat_refuses_rotation_and_unknown_images(project: Project, tmp_path: Pa
     (tmp_path / "c/annotations.xml").write_text(
         xml.replace('name="sub/im1.png"', 'name="other.png"')
     )
-    with pytest.raises(AlpickError, match="image 'other.png'.*not an image of the project"):
+    with pytest.raises(AlpickError, match=r"image 'other\.png'.*not an image of the project"):
         project.import_labels(tmp_path / "c", "cvat")
     assert _dump(project) == before
 
@@ -248,7 +249,7 @@ def test_cvat_refuses_rotation_and_unknown_images(project: Project, tmp_path: Pa
 def test_yolo_label_file_without_image(project: Project, tmp_path: Path) -> None:
     project.export_tag("t1", tmp_path / "y", "yolo")
     (tmp_path / "y/labels/sub/stray.txt").write_text("0 0.5 0.5 0.1 0.1\n")
-    with pytest.raises(AlpickError, match="stray.txt: no image of the project"):
+    with pytest.raises(AlpickError, match=r"stray\.txt: no image of the project"):
         project.import_labels(tmp_path / "y", "yolo")
 
 

@@ -50,6 +50,7 @@ def export(
     out.print(
         f"exported {report.images:,} images, {report.boxes:,} boxes ({report.target}) -> {files}",
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -59,7 +60,7 @@ def import_(
         ..., metavar="FILE_OR_DIR", help="The tool's export (file, or the folder holding it)."
     ),
     fmt: str = typer.Option(..., "--format", help="label-studio, cvat, coco, yolo or voc."),
-    class_map: Path | None = typer.Option(
+    renames: Path | None = typer.Option(
         None,
         "--class-map",
         help='Map the file\'s class names to the project\'s: JSON {"theirs": "ours"} or '
@@ -72,7 +73,7 @@ def import_(
     """Bring finished labels back as a new label set (all checked first; nothing
     half-imported). They become the current labels of their images."""
     with open_project() as project:
-        report = project.import_labels(source, fmt, class_map=class_map, add_classes=add_classes)
+        report = project.import_labels(source, fmt, class_map=renames, add_classes=add_classes)
     s = report.label_set
     extra = (
         f"; {report.skipped:,} tasks without an annotation left as they were"
@@ -94,8 +95,12 @@ def history(
     with open_project() as project:
         sample, versions = project.label_history_of(image)
         classes = project.classes()
-    out.print(f"{sample.path} (sample {sample.id}, {sample.width}x{sample.height})", markup=False)
-    for version, change in versions:
+    out.print(
+        f"{sample.path} (sample {sample.id}, {sample.width}x{sample.height})",
+        markup=False,
+        soft_wrap=True,
+    )
+    for k, (version, change) in enumerate(versions):
         if version.set is None:
             origin = "label files"
         else:
@@ -105,7 +110,8 @@ def history(
         for cid in version.boxes.class_id.tolist():
             counts[classes.name(int(cid))] = counts.get(classes.name(int(cid)), 0) + 1
         what = ", ".join(f"{n} {k}" for k, n in counts.items()) or "no boxes"
-        out.print(f"  {origin}: {what}; {change}", markup=False)
+        change = f"; {change}" if k else ""
+        out.print(f"  {origin}: {what}{change}", markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -291,26 +291,15 @@ def _export_dataset(
     return ExportReport(fmt, len(samples), boxes, [out / "images", *files])
 
 
-def _link_images(project: ProjectStore, samples: list[Sample], out: Path) -> int:
+def _link_images(project: ProjectStore, samples: list[Sample], out: Path) -> None:
     """Hard-link (or copy, atomically) the images of ``samples`` into ``out/images``."""
-    import shutil
-
-    from alpick.fileio import atomic_path
+    from alpick.project.annotate import place_file
 
     missing = [s.path for s in samples if not (project.images_dir / s.path).is_file()]
     if missing:
         raise AlpickError(f"image {project.images_dir / missing[0]} does not exist")
     for s in samples:
-        dst = out / "images" / s.path
-        if dst.exists():
-            continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(project.images_dir / s.path, dst)
-        except OSError:
-            with atomic_path(dst) as tmp:
-                shutil.copyfile(project.images_dir / s.path, tmp)
-    return len(samples)
+        place_file(project.images_dir / s.path, out / "images" / s.path)
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -562,7 +551,9 @@ def import_labels(
                 )
             xyxy.append((max(x0, 0.0), max(y0, 0.0), min(x1, float(w)), min(y1, float(h))))
             ids.append(classes.id(name))
-        labels[sample.id] = Detections(np.asarray(xyxy, np.float32).reshape(-1, 4), ids)
+        labels[sample.id] = Detections(
+            np.asarray(xyxy, np.float32).reshape(-1, 4), np.asarray(ids, np.int64)
+        )
     if not labels:
         raise AlpickError(f"{path}: no annotated image to import")
     record = project.save_label_set(labels, source=str(path.resolve()), fmt=fmt, new_classes=new)

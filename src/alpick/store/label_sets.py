@@ -12,6 +12,8 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from alpick.formats.detections import Detections
 from alpick.store.db import transaction, utc_now
 
@@ -101,7 +103,10 @@ def list_label_sets(conn: sqlite3.Connection) -> list[LabelSet]:
 def _boxes(rows: list[tuple[float, ...]]) -> Detections:
     if not rows:
         return Detections.empty()
-    return Detections([r[1:5] for r in rows], [int(r[0]) for r in rows])
+    return Detections(
+        np.asarray([r[1:5] for r in rows], np.float32),
+        np.asarray([int(r[0]) for r in rows], np.int64),
+    )
 
 
 def label_history(conn: sqlite3.Connection, sample_id: int) -> list[LabelVersion]:
