@@ -170,6 +170,7 @@ class Project(ProjectStore):
         min_confidence: float = 0.0,
         image_root: str | None = None,
         with_labels: bool = False,
+        extra_classes: Sequence[str] = (),
     ) -> ExportReport:
         """Write ``tag``'s images for labelling: Label Studio tasks + config, CVAT XML, or a
         COCO / YOLO / VOC dataset folder (see :func:`alpick.project.labelling.export_tag`).
@@ -188,6 +189,7 @@ class Project(ProjectStore):
             min_confidence=min_confidence,
             image_root=image_root,
             with_labels=with_labels,
+            extra_classes=extra_classes,
         )
 
     def import_labels(

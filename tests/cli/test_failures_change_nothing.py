@@ -87,6 +87,7 @@ FAILING: dict[str, list[list[str]]] = {
         ["export", "exp", "--tag", "t1", "--to", "yolo", "--predictions", "pred"],
         ["export", "exp", "--tag", "t1", "--to", "label-studio", "--predictions", "nosuch"],
         ["export", "exp", "--tag", "t1", "--to", "label-studio", "--image-root", "/nowhere"],
+        ["export", "exp", "--tag", "t1", "--to", "label-studio", "--classes", "a,,b"],
     ],
     "labels import": [
         ["labels", "import", "nosuch.json", "--format", "label-studio"],

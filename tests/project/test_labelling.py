@@ -266,3 +266,25 @@ def test_training_uses_current_labels(project: Project, tmp_path: Path) -> None:
     assert project.labels([sid])[sid].xyxy.tolist() == [[0.0, 0.0, 33.0, 21.0]]
     project.import_samples()  # re-reading the label files keeps the imported labels current
     assert project.labels([sid])[sid].xyxy.tolist() == [[0.0, 0.0, 33.0, 21.0]]
+
+
+def test_a_new_pool_offers_classes_and_adds_them(tmp_path: Path) -> None:
+    root = tmp_path / "pool"
+    (root / "data/raw/images").mkdir(parents=True)
+    for i in range(3):
+        Image.new("RGB", (20, 10)).save(root / f"data/raw/images/{i}.png")
+    with Project.create(root) as project:
+        project.import_samples()
+        project.create_tag("r1", project.sample_ids()[:2].tolist())
+        project.export_tag("r1", root / "ls", "label-studio", extra_classes=["apple", "leaf"])
+        config = (root / "ls/labeling-config.xml").read_text()
+        assert '<Label value="apple"/>' in config and '<Label value="leaf"/>' in config
+        tasks = json.loads((root / "ls/tasks.json").read_text())
+        tasks[0]["annotations"] = [{"result": [_rect("leaf", 50, 0, 50, 100)]}]
+        (root / "done.json").write_text(json.dumps(tasks))
+        with pytest.raises(AlpickError, match="--add-classes"):
+            project.import_labels(root / "done.json", "label-studio")
+        report = project.import_labels(root / "done.json", "label-studio", add_classes=True)
+        assert report.skipped == 1 and report.new_classes == ["leaf"]
+        sid = project.sample_ids()[0]
+        assert project.labels([sid])[sid].xyxy.tolist() == [[10.0, 0.0, 20.0, 10.0]]

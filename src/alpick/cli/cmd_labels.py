@@ -30,6 +30,12 @@ def export(
         "the project folder), a URL prefix, or a template with {id} / {path} (alpick serve: "
         "http://127.0.0.1:8000/api/samples/{id}/image).",
     ),
+    classes: str | None = typer.Option(
+        None,
+        "--classes",
+        help="Comma-separated class names offered to labellers beyond the project's (a new "
+        "pool has none); import them back with --add-classes.",
+    ),
     with_labels: bool = typer.Option(
         False, "--with-labels", help="Label Studio, CVAT: include the current labels."
     ),
@@ -45,6 +51,7 @@ def export(
             min_confidence=min_confidence,
             image_root=image_root,
             with_labels=with_labels,
+            extra_classes=classes.split(",") if classes else (),
         )
     files = ", ".join(str(f) for f in report.files)
     out.print(

@@ -135,6 +135,7 @@ def export_tag(
     min_confidence: float = 0.0,
     image_root: str | None = None,
     with_labels: bool = False,
+    extra_classes: Sequence[str] = (),
 ) -> ExportReport:
     """Write the images of ``tag`` for labelling in ``target`` format into folder ``out``.
 
@@ -148,6 +149,9 @@ def export_tag(
       current labels (``annotations.json``; ``classes.txt`` + one ``.txt`` per image; one
       ``.xml`` per image).
 
+    ``extra_classes`` are names offered to labellers beyond the project's (a new pool has none yet);
+    the import then needs ``add_classes`` for those used.
+
     Raises:
         AlpickError: For an unknown tag, format or prediction set, or a bad option.
     """
@@ -160,9 +164,14 @@ def export_tag(
     if predictions is not None and target not in ("label-studio", "cvat"):
         raise AlpickError("--predictions applies to --to label-studio or cvat only")
     pre, pre_classes = _predictions(project, predictions, min_confidence)
+    if any(not c.strip() for c in extra_classes):
+        raise AlpickError(f"--classes: an empty class name in {','.join(extra_classes)!r}")
     classes = project.classes()
     labels = project.labels([s.id for s in samples])
-    names = list(classes.names) + [n for n in pre_classes.names if n not in classes.names]
+    names = list(classes.names)
+    for name in [*(c.strip() for c in extra_classes), *pre_classes.names]:
+        if name not in names:
+            names.append(name)
     out = Path(out)
     if target == "label-studio":
         return _export_label_studio(
@@ -172,7 +181,7 @@ def export_tag(
     if target == "cvat":
         return _export_cvat(samples, out, Classes(names), labels if with_labels else None, pre,
                             pre_classes)  # fmt: skip
-    return _export_dataset(project, samples, out, target, classes, labels)
+    return _export_dataset(project, samples, out, target, Classes(names), labels)
 
 
 def _export_label_studio(
