@@ -542,9 +542,10 @@ def import_labels(
             name = mapping.get(name, name)
             if name not in known:
                 if not add_classes:
+                    have = ", ".join(classes.names) or "it has no classes yet"
                     raise AlpickError(
-                        f"{here}: class {name!r} is not in the project ({', '.join(classes.names)}"
-                        "); map it with --class-map or add it with --add-classes"
+                        f"{here}: class {name!r} is not in the project ({have}); map it with "
+                        "--class-map or add it with --add-classes"
                     )
                 known.add(name)
                 new.append(name)
