@@ -25,6 +25,8 @@ def test_export_label_and_import(project_copy: Path, capfd: pytest.CaptureFixtur
     (project_copy / "done.json").write_text(json.dumps(tasks))
     assert run(["labels", "import", "done.json", "--format", "label-studio"]) == 0
     assert "imported label set 1: 2 images, 1 boxes" in capfd.readouterr().out
+    assert run(["labels", "list"]) == 0
+    assert "  label-studio  2 images  1 boxes  " in capfd.readouterr().out
     assert run(["labels", "history", "im0.png"]) == 0
     text = capfd.readouterr().out
     assert "label files: 1 apple\n" in text and "label set 1 (label-studio" in text

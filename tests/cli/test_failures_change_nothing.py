@@ -98,6 +98,7 @@ FAILING: dict[str, list[list[str]]] = {
         ["labels", "import", "data/raw/labels", "--format", "voc"],
     ],
     "labels history": [["labels", "history", "nosuch.png"]],
+    "labels list": [["labels", "list", "extra"]],
     "tlt mounts": [["tlt", "mounts", "extra"]],
     "tlt spec": [
         ["tlt", "spec", "--tag", "nope"],

@@ -8,7 +8,7 @@ import typer
 
 from alpick.cli.common import open_project, out, output_dir
 
-sub = typer.Typer(no_args_is_help=True, help="Labels from labelling tools: import, history.")
+sub = typer.Typer(no_args_is_help=True, help="Labels from labelling tools: import, list, history.")
 
 
 def export(
@@ -92,6 +92,22 @@ def import_(
         f"imported label set {s.id}: {s.images:,} images, {s.boxes:,} boxes{extra}{added}",
         markup=False,
     )
+
+
+@sub.command("list")
+def list_() -> None:
+    """The imported label sets, oldest first: id, time, format, images, boxes, source."""
+    with open_project() as project:
+        sets = project.label_sets()
+    if not sets:
+        out.print("no label sets yet (alpick labels import)")
+    for s in sets:
+        out.print(
+            f"{s.id}  {s.created_at}  {s.format}  {s.images:,} images  {s.boxes:,} boxes  "
+            f"{s.source}",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 @sub.command("history")
