@@ -81,6 +81,12 @@ class Api:
             raw = answer.read()
         return json.loads(raw) if raw.strip() else None
 
+    def body(self, path: str) -> bytes:
+        request = urllib.request.Request(self.base + path)
+        request.add_header("Authorization", f"Token {TOKEN}")
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return bytes(answer.read())
+
     def status(self, path: str) -> int:
         request = urllib.request.Request(self.base + path)
         request.add_header("Authorization", f"Token {TOKEN}")
@@ -188,7 +194,11 @@ def test_label_studio_round_trip(project: Project, server: Api, tmp_path: Path) 
     )
     assert len(listed) == 3 and all(t["predictions"] for t in listed)
     # the images are served to the labeller from the local-files storage
-    assert server.status(listed[0]["data"]["image"]) == 200
+    image = listed[0]["data"]["image"]
+    assert image.startswith("/data/local-files/?d=data/raw/images/")
+    assert (
+        server.body(image) == (project.images_dir / listed[0]["data"]["alpick_path"]).read_bytes()
+    )
     by_path = {t["data"]["alpick_path"]: t for t in listed}
     expected: dict[str, list[list[float]]] = {}
     for path, task in by_path.items():
