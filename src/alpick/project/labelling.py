@@ -141,7 +141,8 @@ def export_tag(
 
     - ``label-studio``: ``tasks.json`` (image references, see :func:`image_reference`; with
       ``predictions`` the set's boxes as pre-annotations with their scores; with
-      ``with_labels`` the current labels as annotations) and ``labeling-config.xml``.
+      ``with_labels`` the current labels, of the images that have boxes, as annotations) and
+      ``labeling-config.xml``.
     - ``cvat``: ``annotations.xml`` (CVAT for images 1.1: images, pre-annotations as
       ``source="auto"`` boxes, labels with ``with_labels``) and ``labels.json`` (the label list
       for CVAT's label constructor, Raw).
@@ -149,8 +150,8 @@ def export_tag(
       current labels (``annotations.json``; ``classes.txt`` + one ``.txt`` per image; one
       ``.xml`` per image).
 
-    ``extra_classes`` are names offered to labellers beyond the project's (a new pool has none yet);
-    the import then needs ``add_classes`` for those used.
+    ``extra_classes`` are names offered to labellers beyond the project's (a new pool has none
+    yet); the import then needs ``add_classes`` for those used.
 
     Raises:
         AlpickError: For an unknown tag, format or prediction set, or a bad option.
@@ -213,7 +214,7 @@ def _export_label_studio(
             score = float(det.confidence.mean()) if det.confidence is not None and len(det) else 0
             task["predictions"] = [{"model_version": model, "score": score, "result": result}]
             boxes += len(det)
-        if labels is not None:
+        if labels is not None and len(labels[s.id]):  # else it would show as done, empty
             det = labels[s.id]
             result = rectangle_results(det, classes, width=s.width, height=s.height, prefix="a")
             task["annotations"] = [{"result": result, "was_cancelled": False}]
