@@ -85,3 +85,10 @@ def test_label_studio_export_errors(tmp_path: Path) -> None:
     path.write_text(json.dumps([bad]))
     with pytest.raises(AlpickError, match="x must be a number"):
         load_label_studio_export(path)
+
+
+def test_label_studio_json_min_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps([{"image": "/data/x.png", "label": []}]))
+    with pytest.raises(AlpickError, match="JSON-MIN export; export as JSON"):
+        load_label_studio_export(path)

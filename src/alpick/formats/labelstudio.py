@@ -195,6 +195,10 @@ def load_label_studio_export(path: Path) -> list[LsTask]:
     for n, task in enumerate(data, start=1):
         ident = task.get("id") if isinstance(task, dict) else None
         where = f"{path}: task {n}" + (f" (id {ident})" if ident is not None else "")
+        if isinstance(task, dict) and "data" not in task and "image" in task:
+            raise AlpickError(
+                f"{where}: this looks like Label Studio's JSON-MIN export; export as JSON"
+            )
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             raise AlpickError(f"{where}: a task must be an object with a 'data' object")
         annotations = task.get("annotations", [])
