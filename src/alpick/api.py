@@ -27,9 +27,10 @@ from alpick.errors import AlpickError
 from alpick.fileio import check_output_dir, check_output_file
 from alpick.formats.labels_dir import YOLO_NAME_FILES
 from alpick.lazy import lazy_exports
+from alpick.store.label_sets import LabelVersion
 from alpick.store.labels_io import label_suffix
 from alpick.store.project import ProjectStore, find_project_root
-from alpick.store.records import EmbeddingSet, PredictionSet, Tag
+from alpick.store.records import EmbeddingSet, PredictionSet, Sample, Tag
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from alpick.evaluate.coco import EvalResult
     from alpick.project.embed import EmbedReport
     from alpick.project.evaluate import evaluate_folders
+    from alpick.project.labelling import ExportReport, LabelImport
     from alpick.project.predictions import PredictionImport
     from alpick.project.scores import ScoreReport, format_scores_csv, score_folder, write_scores_csv
     from alpick.project.select import SelectionReport, read_config_file
@@ -155,6 +157,78 @@ class Project(ProjectStore):
 
         ids = resolve_names(read_filenames(path), self.samples(), what=str(path))
         return self.create_tag(name, ids, config={"from_file": str(Path(path).resolve())})
+
+    # --- humans in the loop: labelling tools ------------------------------------------------
+
+    def export_tag(
+        self,
+        tag: str,
+        out: Path,
+        target: str,
+        *,
+        predictions: str | None = None,
+        min_confidence: float = 0.0,
+        image_root: str | None = None,
+        with_labels: bool = False,
+        extra_classes: Sequence[str] = (),
+    ) -> ExportReport:
+        """Write ``tag``'s images for labelling: Label Studio tasks + config, CVAT XML, or a
+        COCO / YOLO / VOC dataset folder (see :func:`alpick.project.labelling.export_tag`).
+
+        Raises:
+            AlpickError: For an unknown tag, format or prediction set, or a bad option.
+        """
+        from alpick.project.labelling import export_tag
+
+        return export_tag(
+            self,
+            tag,
+            Path(out),
+            target,
+            predictions=predictions,
+            min_confidence=min_confidence,
+            image_root=image_root,
+            with_labels=with_labels,
+            extra_classes=extra_classes,
+        )
+
+    def import_labels(
+        self,
+        path: Path,
+        fmt: str,
+        *,
+        class_map: Path | None = None,
+        add_classes: bool = False,
+    ) -> LabelImport:
+        """Check finished labels (Label Studio or CVAT export, COCO / YOLO / VOC) against the
+        project and store them as a new label set; they become the current labels of their
+        images (see :func:`alpick.project.labelling.import_labels`).
+
+        Raises:
+            AlpickError: On the first problem, named with file and task; nothing is stored.
+        """
+        from alpick.project.labelling import import_labels
+
+        return import_labels(self, Path(path), fmt, class_map=class_map, add_classes=add_classes)
+
+    def label_history_of(self, image: str) -> tuple[Sample, list[tuple[LabelVersion, str]]]:
+        """The versions of one image's labels (relative path, unique file name or sample id),
+        oldest first, each with what changed from the one before.
+
+        Raises:
+            AlpickError: If the image is not in the project.
+        """
+        from alpick.formats.detections import Detections
+        from alpick.project.labelling import describe_change, find_sample
+
+        sample = find_sample(self, image)
+        classes = self.classes()
+        before = Detections.empty()
+        out = []
+        for version in self.label_history(sample.id):
+            out.append((version, describe_change(before, version.boxes, classes)))
+            before = version.boxes
+        return sample, out
 
     # --- embeddings ----------------------------------------------------------------------------
 

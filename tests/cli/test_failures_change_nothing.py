@@ -81,6 +81,24 @@ FAILING: dict[str, list[list[str]]] = {
         ["predictions", "export", "badtasks"],
         ["predictions", "export", "data/raw/images/im0.png"],
     ],
+    "export": [
+        ["export", "exp", "--tag", "nope", "--to", "label-studio"],
+        ["export", "exp", "--tag", "t1", "--to", "nope"],
+        ["export", "exp", "--tag", "t1", "--to", "yolo", "--predictions", "pred"],
+        ["export", "exp", "--tag", "t1", "--to", "label-studio", "--predictions", "nosuch"],
+        ["export", "exp", "--tag", "t1", "--to", "label-studio", "--image-root", "/nowhere"],
+        ["export", "exp", "--tag", "t1", "--to", "label-studio", "--classes", "a,,b"],
+    ],
+    "labels import": [
+        ["labels", "import", "nosuch.json", "--format", "label-studio"],
+        ["labels", "import", "bad-ls.json", "--format", "label-studio"],
+        ["labels", "import", "rotated-ls.json", "--format", "label-studio"],
+        ["labels", "import", "bad-ls.json", "--format", "nope"],
+        ["labels", "import", "pred", "--format", "cvat"],
+        ["labels", "import", "data/raw/labels", "--format", "voc"],
+    ],
+    "labels history": [["labels", "history", "nosuch.png"]],
+    "labels list": [["labels", "list", "extra"]],
     "tlt mounts": [["tlt", "mounts", "extra"]],
     "tlt spec": [
         ["tlt", "spec", "--tag", "nope"],
@@ -100,6 +118,13 @@ def _add_bad_files(root: Path) -> None:
     (root / "good-names.txt").write_text("im0.png\n")
     (root / "badtasks/.lightly/predictions").mkdir(parents=True)
     (root / "badtasks/.lightly/predictions/tasks.json").write_text("{}")
+    box = {"x": 1, "y": 1, "width": 5, "height": 5, "rectanglelabels": ["pear"]}
+    task = {"data": {"alpick_path": "im0.png"}, "annotations": [{"result": []}]}
+    pear = {**task, "annotations": [{"result": [{"type": "rectanglelabels", "value": box}]}]}
+    (root / "bad-ls.json").write_text(json.dumps([task, pear]))
+    turned = {**box, "rectanglelabels": ["apple"], "rotation": 10}
+    rotated = {**task, "annotations": [{"result": [{"type": "rectanglelabels", "value": turned}]}]}
+    (root / "rotated-ls.json").write_text(json.dumps([task, rotated]))
 
 
 def test_every_command_has_failing_cases() -> None:

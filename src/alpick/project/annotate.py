@@ -18,7 +18,7 @@ from alpick.fileio import atomic_path
 from alpick.store.records import Sample
 
 
-def _place(src: Path, dst: Path) -> None:
+def place_file(src: Path, dst: Path) -> None:
     """Put ``src`` at ``dst`` (absent): hard link if possible, else an atomic copy."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -84,5 +84,5 @@ def annotate(
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise AlpickError(f"image {src / 'images' / missing[0]} does not exist{more}")
     for a, b in plan:
-        _place(a, b)
+        place_file(a, b)
     return added

@@ -54,7 +54,8 @@ def train_tag(
     if not any(len(labels[s.id]) for s in samples):
         raise AlpickError(
             f"the {len(samples)} samples of tag {tag!r} have no labelled boxes; "
-            "check the labels folder (`alpick init --labels`)"
+            "check the labels folder (`alpick init --labels`) or bring labels back from a "
+            "labelling tool (`alpick labels import`)"
         )
     items = [(project.images_dir / s.path, labels[s.id]) for s in samples]
     run_dir = out if out is not None else project.root / "runs" / tag

@@ -182,17 +182,21 @@ class Reader:
 
     def gt_counts(self, conn: sqlite3.Connection, table: SampleTable) -> NDArray[np.int64]:
         """Ground-truth boxes per row ``(N,)``."""
-        total = conn.execute("SELECT count(*) FROM labels").fetchone()[0]
+        total = conn.execute(
+            "SELECT count(*), (SELECT coalesce(max(id), 0) FROM label_sets) FROM current_labels"
+        ).fetchone()
 
         def make() -> NDArray[np.int64]:
             counts = np.zeros(len(table.ids), dtype=np.int64)
-            for sid, n in conn.execute("SELECT sample_id, count(*) FROM labels GROUP BY sample_id"):
+            for sid, n in conn.execute(
+                "SELECT sample_id, count(*) FROM current_labels GROUP BY sample_id"
+            ):
                 row = table.row_of.get(sid)
                 if row is not None:
                     counts[row] = n
             return counts
 
-        return self._cached("gt_counts", (len(table.ids), int(table.ids[-1:].sum()), total), make)
+        return self._cached("gt_counts", (len(table.ids), int(table.ids[-1:].sum()), *total), make)
 
     def annotated(self, table: SampleTable) -> int:
         """How many samples are annotated: their image is in ``data/train/images`` (where
@@ -219,8 +223,8 @@ class Reader:
             part = sample_ids[start : start + 500]
             marks = ",".join("?" * len(part))
             rows = conn.execute(
-                "SELECT sample_id, x0, y0, x1, y1, class_id FROM labels "
-                f"WHERE sample_id IN ({marks}) ORDER BY sample_id, rowid",
+                "SELECT sample_id, x0, y0, x1, y1, class_id FROM current_labels "
+                f"WHERE sample_id IN ({marks}) ORDER BY sample_id, set_id, seq",
                 part,
             )
             for sid, x0, y0, x1, y1, cls in rows:

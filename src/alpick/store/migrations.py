@@ -85,5 +85,42 @@ _V1_INITIAL: tuple[str, ...] = (
     )""",
 )
 
-MIGRATIONS: Sequence[Sequence[str]] = (_V1_INITIAL,)
+_V2_LABEL_SETS: tuple[str, ...] = (
+    # Labels brought back from a labelling tool: each import is a label set (never edited); the
+    # ``labels`` table stays the ground truth read from the project's label files. An image's
+    # current labels are those of the newest set that has it, else its ``labels`` rows.
+    """CREATE TABLE label_sets (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        format TEXT NOT NULL,
+        images INTEGER NOT NULL,
+        boxes INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE label_set_images (
+        set_id INTEGER NOT NULL REFERENCES label_sets(id),
+        sample_id INTEGER NOT NULL REFERENCES samples(id),
+        PRIMARY KEY (set_id, sample_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX label_set_images_by_sample ON label_set_images(sample_id, set_id)",
+    """CREATE TABLE label_set_boxes (
+        set_id INTEGER NOT NULL REFERENCES label_sets(id),
+        sample_id INTEGER NOT NULL REFERENCES samples(id),
+        class_id INTEGER NOT NULL REFERENCES classes(id),
+        x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL
+    )""",
+    "CREATE INDEX label_set_boxes_by_set ON label_set_boxes(set_id, sample_id)",
+    """CREATE VIEW current_labels AS
+        WITH latest AS (
+            SELECT sample_id, max(set_id) AS set_id FROM label_set_images GROUP BY sample_id
+        )
+        SELECT l.sample_id, l.class_id, l.x0, l.y0, l.x1, l.y1, 0 AS set_id, l.rowid AS seq
+        FROM labels AS l WHERE l.sample_id NOT IN (SELECT sample_id FROM latest)
+        UNION ALL
+        SELECT b.sample_id, b.class_id, b.x0, b.y0, b.x1, b.y1, b.set_id, b.rowid AS seq
+        FROM label_set_boxes AS b
+        JOIN latest ON latest.sample_id = b.sample_id AND latest.set_id = b.set_id""",
+)
+
+MIGRATIONS: Sequence[Sequence[str]] = (_V1_INITIAL, _V2_LABEL_SETS)
 """Migration ``i`` takes the schema from version ``i`` to ``i + 1``."""

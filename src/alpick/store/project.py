@@ -22,8 +22,10 @@ from alpick.errors import AlpickError
 from alpick.formats.detections import Classes, Detections
 from alpick.store import db as _db
 from alpick.store import importer as _importer
+from alpick.store import label_sets as _label_sets
 from alpick.store import tags as _tags
 from alpick.store.artifacts import Artifacts
+from alpick.store.label_sets import LabelSet, LabelVersion
 from alpick.store.labels_io import check_format
 from alpick.store.records import (
     ImportReport,
@@ -352,7 +354,10 @@ class ProjectStore(Artifacts):
     def labels(
         self, sample_ids: Sequence[int] | NDArray[np.int64] | None = None
     ) -> dict[int, Detections]:
-        """Ground-truth boxes per sample id (all samples when ``None``); no boxes = empty.
+        """Current boxes per sample id (all samples when ``None``); no boxes = empty.
+
+        An image's current labels are those of the newest label set that has it (``alpick
+        labels import``), else the ground truth of the project's label files.
 
         Raises:
             AlpickError: If an id is not in the project.
@@ -361,7 +366,8 @@ class ProjectStore(Artifacts):
         if sample_ids is not None:
             self.positions(ids)
         rows = self._conn.execute(
-            "SELECT sample_id, class_id, x0, y0, x1, y1 FROM labels ORDER BY sample_id, rowid"
+            "SELECT sample_id, class_id, x0, y0, x1, y1 FROM current_labels "
+            "ORDER BY sample_id, set_id, seq"
         ).fetchall()
         table = np.array(rows, dtype=np.float64).reshape(-1, 6)
         owners = table[:, 0].astype(np.int64)
@@ -372,6 +378,39 @@ class ProjectStore(Artifacts):
             part = table[a:b]
             out[sid] = Detections(part[:, 2:6].astype(np.float32), part[:, 1].astype(np.int64))
         return out
+
+    def label_sets(self) -> list[LabelSet]:
+        """The imported label sets, oldest first."""
+        return _label_sets.list_label_sets(self._conn)
+
+    def save_label_set(
+        self,
+        labels: Mapping[int, Detections],
+        *,
+        source: str,
+        fmt: str,
+        new_classes: Sequence[str] = (),
+    ) -> LabelSet:
+        """Store ``labels`` (sample id -> boxes in project class ids, ``new_classes`` appended
+        to the class list first) as a new label set, in one transaction.
+
+        Raises:
+            AlpickError: If an id is not in the project, or a class id is unknown.
+        """
+        self.positions(list(labels))
+        known = len(self.classes()) + len(new_classes)
+        for sid, det in labels.items():
+            if len(det) and int(det.class_id.max()) >= known:
+                raise AlpickError(f"sample {sid}: class id {int(det.class_id.max())} is unknown")
+        return _label_sets.save_label_set(
+            self._conn, source=source, fmt=fmt, labels=labels, new_classes=new_classes
+        )
+
+    def label_history(self, sample_id: int) -> list[LabelVersion]:
+        """The labels of one sample, oldest first: its label files' ground truth, then each
+        label set that has it (:func:`alpick.store.label_sets.label_history`)."""
+        self.positions([sample_id])
+        return _label_sets.label_history(self._conn, sample_id)
 
     # --- tags ---------------------------------------------------------------------------------
 
