@@ -105,24 +105,41 @@ def run_demo(out: Path, config: DemoConfig | None = None, *, log: Log = print) -
         step(
             "embed the images (EfficientNet-Lite0, ImageNet weights)", lambda: _embed(project, cfg)
         )
-        simulation = _start_simulation(project.root, cfg, sim_cfg, out, orchard)
-        step("initial CORESET selection + annotate", lambda: _initial(project, cfg))
-        step("train on the initial selection", lambda: _train(project, INITIAL_TAG, train_cfg))
-        step("predict on the pool (TLT-style KITTI)", lambda: _predict_pool(project))
-        step("CORAL selection + annotate", lambda: _coral(project, cfg))
-        start = _run_dir(project, INITIAL_TAG) if cfg.warm_start else None
-        step(
-            "retrain on the larger set" + (" (warm start)" if start else ""),
-            lambda: _train(project, CORAL_TAG, retrain_cfg, init=start),
-        )
-        for tag in (INITIAL_TAG, CORAL_TAG):
-            result.metrics[tag] = _evaluate(project, tag, out)
+        simulation, stop = _start_simulation(project.root, cfg, sim_cfg, out, orchard)
+        try:
+            _tutorial(project, cfg, train_cfg, retrain_cfg, step, result, out)
+        except BaseException:
+            stop()  # no simulation left running after a failed or interrupted demo
+            raise
         step("simulate RANDOM vs CORAL (beside the loop; waiting for it)", simulation)
         step("draw figures", lambda: _figures(project, out))
     from alpick.demo.report import write_demo_report
 
     write_demo_report(result, out, cfg)
     return result
+
+
+def _tutorial(
+    project: Project,
+    cfg: DemoConfig,
+    train_cfg: TrainConfig,
+    retrain_cfg: TrainConfig,
+    step: Callable[[str, Callable[[], None]], None],
+    result: DemoResult,
+    out: Path,
+) -> None:
+    """The tutorial's loop: select, annotate, train, predict, select, annotate, retrain."""
+    step("initial CORESET selection + annotate", lambda: _initial(project, cfg))
+    step("train on the initial selection", lambda: _train(project, INITIAL_TAG, train_cfg))
+    step("predict on the pool (TLT-style KITTI)", lambda: _predict_pool(project))
+    step("CORAL selection + annotate", lambda: _coral(project, cfg))
+    start = _run_dir(project, INITIAL_TAG) if cfg.warm_start else None
+    step(
+        "retrain on the larger set" + (" (warm start)" if start else ""),
+        lambda: _train(project, CORAL_TAG, retrain_cfg, init=start),
+    )
+    for tag in (INITIAL_TAG, CORAL_TAG):
+        result.metrics[tag] = _evaluate(project, tag, out)
 
 
 def _generate(orchard: Path, cfg: DemoConfig) -> None:
@@ -236,8 +253,9 @@ def _evaluate(project: Project, tag: str, out: Path) -> dict[str, float]:
 
 def _start_simulation(
     project_dir: Path, cfg: DemoConfig, train_cfg: TrainConfig, out: Path, orchard: Path
-) -> Callable[[], None]:
-    """Start the simulation in a process of its own; returns a function that waits for it.
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Start the simulation in a process of its own; returns functions that wait for it and
+    that stop it.
 
     The tutorial's loop and the simulation need one core each: side by side, the demo takes
     the time of the longer of the two rather than their sum.
@@ -257,7 +275,11 @@ def _start_simulation(
                 f"the simulation failed (exit {process.exitcode}); rerun the demo to resume it"
             )
 
-    return wait
+    def stop() -> None:
+        process.terminate()
+        process.join()
+
+    return wait, stop
 
 
 def _simulate(
