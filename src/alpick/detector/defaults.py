@@ -42,12 +42,12 @@ SCALES = (1.0, 2 ** (1 / 3), 2 ** (2 / 3))
 
 
 def image_sizes(paths: Sequence[Path]) -> np.ndarray:
-    """``(N, 2)`` widths and heights, read from the image headers."""
+    """``(N, 2)`` widths and heights, read from the image headers (no pixel is decoded)."""
     sizes = []
     for path in paths:
         with Image.open(path) as img:
             sizes.append(img.size)
-    return np.asarray(sizes, np.float64).reshape(-1, 2)
+    return np.asarray(sizes, np.int64).reshape(-1, 2)
 
 
 def _box_sizes(dets: Sequence[Detections], sizes: np.ndarray, target: np.ndarray) -> np.ndarray:

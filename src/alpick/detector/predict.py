@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
 from alpick.detector.checkpoint import load_checkpoint, load_model_state
 from alpick.detector.config import ModelConfig
 from alpick.detector.data import load_rgb, resize_image
+from alpick.detector.defaults import image_sizes
 from alpick.detector.features import FeatureCache, prefix_fingerprint, stack_entries
 from alpick.detector.model import build_detector, forward_cached
 from alpick.device import resolve_device
@@ -170,8 +170,5 @@ def _forward_batches(
         entries = cache.get(model, split, size, chunk, fingerprint=fingerprint)
         batch = stack_entries(entries, detector.device)
         outputs = forward_cached(model, batch, split, size)
-        sizes = []
-        for path in chunk:
-            with Image.open(path) as img:
-                sizes.append(img.size)
+        sizes = [(int(w), int(h)) for w, h in image_sizes(chunk)]
         yield outputs, sizes  # type: ignore[misc]

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from PIL import Image
 from torch import Tensor
 
 from alpick.detector.checkpoint import (
@@ -23,6 +22,7 @@ from alpick.detector.checkpoint import (
 )
 from alpick.detector.config import ModelConfig, TrainConfig
 from alpick.detector.data import DetectionDataset, Target, make_loader, scale_boxes
+from alpick.detector.defaults import fit_config, image_sizes
 from alpick.detector.features import CacheEntry, FeatureCache, flip_targets, stack_entries
 from alpick.detector.history import plot_loss, write_metrics_csv
 from alpick.detector.model import build_detector, forward_cached
@@ -281,8 +281,6 @@ def _fitted(
             levels=config.levels or theirs.levels,
             aspect_ratios=config.aspect_ratios or theirs.aspect_ratios,
         )
-    from alpick.detector.defaults import fit_config
-
     return fit_config(config, samples)[0]
 
 
@@ -341,11 +339,11 @@ def _training_data(
                 entries = cache.get(
                     model, split, size, [p for p, _ in samples], on_fill=lambda n: advance(n)
                 )
-            targets = []
-            for path, det in samples:
-                with Image.open(path) as img:
-                    image_size = img.size
-                targets.append(scale_boxes(det, image_size, size))
+            headers = image_sizes([p for p, _ in samples])
+            targets = [
+                scale_boxes(det, (int(w), int(h)), size)
+                for (_, det), (w, h) in zip(samples, headers, strict=True)
+            ]
             data = _CachedData(
                 model, split, size, entries, targets,
                 config.hflip if config.augment else 0.0, device,
