@@ -6,11 +6,12 @@ batch 4, 12 epochs). New: today's defaults (``TrainConfig()``: settings fitted t
 frozen stages computed once per image). Both train on the default orchard (300 train / 100 test,
 seed 0) and are evaluated on the test split after every epoch; evaluation time is not counted.
 A run stops at the first epoch that reaches the target (``train_detector(on_epoch=...)``). The
-two runs go one after the other in this process, or side by side in two one-thread processes
-with ``--parallel`` (a 2-core machine with nothing else running).
+two runs go one after the other in this process, each with the whole machine (``--threads``,
+default: every core, as ``alpick train`` runs), or side by side in two one-thread processes
+with ``--parallel``. Run it on a machine with nothing else running.
 
     PYTHONPATH=src python bench/time_to_quality.py [--target 0.5] [--epochs 12] [--parallel]
-        [--orchard DIR] [--threads 1]
+        [--orchard DIR] [--threads N]
 
 Prints each epoch's AP50 and cumulated training seconds, then old and new time-to-target and
 their ratio.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -107,7 +109,7 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.5)
     parser.add_argument("--epochs", type=int, default=12, help="The old schedule's epochs.")
     parser.add_argument("--orchard", type=Path, help="An existing default orchard folder.")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--parallel", action="store_true")
     parser.add_argument("--only", choices=["old", "new"], help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -22,9 +22,19 @@ def test_generate_orchard_writes_and_summarises(tmp_path: Path) -> None:
     assert forced.exit_code == 0, forced.output
 
 
+def test_balanced_regime(tmp_path: Path) -> None:
+    out = tmp_path / "orchard"
+    args = ["generate", "orchard", str(out), "--n-train", "10", "--n-test", "0", "--size", "64x64"]
+    result = CliRunner().invoke(app, [*args, "--regime", "balanced"])
+    assert result.exit_code == 0, result.output
+    rows = (out / "metadata.csv").read_text().splitlines()[1:]
+    assert len(rows) == 10
+    assert len({r.split(",")[3] for r in rows}) == 10  # one sequence per image
+
+
 @pytest.mark.parametrize(
     "extra",
-    [["--n-train", "0"], ["--size", "63x100"], ["--size", "wide"]],
+    [["--n-train", "0"], ["--size", "63x100"], ["--size", "wide"], ["--regime", "skewed"]],
 )
 def test_bad_input_is_a_user_error(tmp_path: Path, extra: list[str]) -> None:
     result = CliRunner().invoke(app, ["generate", "orchard", str(tmp_path / "o"), *extra])

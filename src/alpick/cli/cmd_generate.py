@@ -24,6 +24,12 @@ def register(app: typer.Typer) -> None:
         size: str = typer.Option("256x448", "--size", help="Frame size WIDTHxHEIGHT, >= 64."),
         seed: int = typer.Option(0, "--seed", help="Same seed, same files.", callback=seed_option),
         force: bool = typer.Option(False, "--force", help="Replace a non-empty OUT."),
+        regime: str = typer.Option(
+            "default",
+            "--regime",
+            help="Training pool: default (near-duplicate sequences, skewed conditions) or "
+            "balanced (independent scenes, conditions evenly spread).",
+        ),
     ) -> None:
         """Synthetic MinneApple-layout orchard: images, instance masks, metadata.csv."""
         from alpick.api import generate_orchard
@@ -36,5 +42,6 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             progress=True,
             overwrite=force,
+            regime=regime,
         )
         out.print(report.summary(), markup=False, soft_wrap=True)

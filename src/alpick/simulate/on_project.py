@@ -6,7 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alpick.simulate.report import write_report
-from alpick.simulate.runner import RoundResult, SimulationConfig, StageCallback, run_simulation
+from alpick.simulate.runner import (
+    DetectorAdapter,
+    RoundResult,
+    SimulationConfig,
+    StageCallback,
+    run_simulation,
+)
 
 if TYPE_CHECKING:
     from alpick.detector.config import TrainConfig
@@ -25,6 +31,7 @@ def simulate_project(
     embeddings: str | None = None,
     on_stage: StageCallback | None = None,
     workers: int = 1,
+    detector: DetectorAdapter | None = None,
 ) -> tuple[list[RoundResult], Path]:
     """Run (or resume) ``config`` on the project's labelled pool; write and return the report.
 
@@ -40,6 +47,7 @@ def simulate_project(
         on_stage: Called with (strategy, seed, round, stage) as work starts.
         workers: Run the strategies and seeds in this many parallel processes (one torch
             thread each).
+        detector: The learner (default: alpick's detector with the ``train`` settings).
 
     Raises:
         AlpickError: On bad settings or inputs.
@@ -56,7 +64,7 @@ def simulate_project(
         pool,
         test,
         list(classes.names),
-        BuiltinDetector(train, warm_start=config.warm_start),
+        detector or BuiltinDetector(train, warm_start=config.warm_start),
         config,
         out_dir,
         evaluator=coco_evaluator,

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from alpick.errors import AlpickError
 from alpick.fileio import atomic_open, write_text_atomic
 from alpick.simulate.runner import RoundResult, load_rounds
+from alpick.simulate.stats import Interval, compare_to_reference
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,41 @@ def _savings_table(cs: Sequence[Curve], metric: str) -> list[str]:
     return lines
 
 
+def _signed(i: Interval) -> str:
+    if not np.isfinite(i.value):
+        return "-"
+    mark = " *" if i.excludes_zero else ""
+    return f"{i.value:+.3f} [{i.low:+.3f}, {i.high:+.3f}]{mark}"
+
+
+def _share(i: Interval) -> str:
+    def pct(v: float) -> str:
+        return "not reached" if not np.isfinite(v) else f"{100 * v:.0f}%"
+
+    return f"{pct(i.value)} [{pct(i.low)}, {pct(i.high)}]"
+
+
+def _paired_table(rows: Sequence[RoundResult], metric: str) -> list[str]:
+    """Differences to RANDOM paired by seed, with bootstrap intervals (needs 2+ seeds)."""
+    comparisons = compare_to_reference(rows, metric=metric)
+    if not comparisons or len(comparisons[0].seeds) < 2:
+        return []
+    counts = [f"{n:.0f}" for n in comparisons[0].n_labelled]
+    lines = [
+        f"Difference to RANDOM in {metric}, paired by seed: mean [95% bootstrap interval over "
+        "seeds]; * = the interval excludes zero. Last column: the labels the strategy needs to "
+        "reach RANDOM's final value, as a share of RANDOM's.",
+        "",
+        "| strategy | " + " | ".join(counts) + " | AUC | labels to reach RANDOM |",
+        "|---" * (len(counts) + 3) + "|",
+    ]
+    for c in comparisons:
+        cells = [_signed(d) for d in c.diff] + [_signed(c.auc_diff), _share(c.label_share)]
+        lines.append(f"| {c.strategy} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 def _conditions_picked(rows: Sequence[RoundResult]) -> list[str]:
     """Per strategy, the conditions of the images it picked (empty without metadata)."""
     if not any(r.picked_conditions for r in rows):
@@ -208,6 +244,7 @@ def report_markdown(rows: Sequence[RoundResult], *, metric: str = "AP50", png: s
     lines += [f"Seeds: {', '.join(map(str, seeds))}. Metric: {metric} on the test split.", ""]
     lines += _curve_table(cs, len(seeds))
     lines += _savings_table(cs, metric)
+    lines += _paired_table(rows, metric)
     lines += _conditions_picked(rows)
     return "\n".join(lines)
 

@@ -130,6 +130,7 @@ def test_big_ids_use_16_bit_masks(tmp_path: Path) -> None:
         ({"size": (63, 200)}, "64x64"),
         ({"size": (200, 10)}, "64x64"),
         ({"seed": -2}, "seed"),
+        ({"regime": "skewed"}, "regime"),
     ],
 )
 def test_bad_arguments(tmp_path: Path, kwargs: dict[str, object], message: str) -> None:

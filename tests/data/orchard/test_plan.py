@@ -77,3 +77,18 @@ def test_condition_lookup() -> None:
     assert abs(sum(c.train_share for c in CONDITIONS) - 1.0) < 1e-9
     with pytest.raises(KeyError):
         condition("snow")
+
+
+def test_balanced_regime_has_independent_scenes_evenly_spread() -> None:
+    plan = plan_orchard(300, 100, seed=0, regime="balanced")
+    train = [f for f in plan.frames if f.split == "train"]
+    assert [f.index for f in train] == list(range(300))
+    assert len({f.sequence for f in train}) == 300  # no near-duplicate frames
+    assert Counter(f.condition for f in train) == dict.fromkeys(CONDITION_NAMES, 60)
+    # the test split is the default regime's, so the two regimes are scored alike
+    default = plan_orchard(300, 100, seed=0)
+    assert [f for f in plan.frames if f.split == "test"] == [
+        f for f in default.frames if f.split == "test"
+    ]
+    with pytest.raises(ValueError, match="regime"):
+        plan_orchard(10, 0, seed=0, regime="skewed")

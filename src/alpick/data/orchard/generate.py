@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.data.orchard.conditions import CONDITION_NAMES
-from alpick.data.orchard.plan import SPLITS, FramePlan, OrchardPlan, plan_orchard
+from alpick.data.orchard.plan import REGIMES, SPLITS, FramePlan, OrchardPlan, plan_orchard
 from alpick.data.orchard.png import write_png
 from alpick.data.orchard.scene import MIN_SIDE, Frame, render_sequence
 from alpick.errors import AlpickError
@@ -213,6 +213,7 @@ def generate_orchard(
     seed: int = 0,
     progress: bool = False,
     overwrite: bool = False,
+    regime: str = "default",
 ) -> OrchardReport:
     """Generate a synthetic MinneApple-like orchard dataset in ``out``.
 
@@ -227,6 +228,9 @@ def generate_orchard(
         seed: Any non-negative integer; the same seed gives byte-identical files.
         progress: Show a progress bar on stderr when generation takes more than two seconds.
         overwrite: Replace an existing non-empty ``out``.
+        regime: The training pool's make-up, one of :data:`~alpick.data.orchard.plan.REGIMES`:
+            ``default`` (sequences of near-duplicate frames, skewed conditions) or ``balanced``
+            (independent scenes, conditions evenly spread). The test split is the same in both.
 
     Returns:
         Counts of what was written.
@@ -235,9 +239,11 @@ def generate_orchard(
         AlpickError: On a bad count, size or seed, or when ``out`` cannot be written.
     """
     _check_args(n_train, n_test, size, seed)
+    if regime not in REGIMES:
+        raise AlpickError(f"unknown orchard regime {regime!r}; choose {' or '.join(REGIMES)}")
     out = Path(out)
     started = time.monotonic()
-    plan = plan_orchard(n_train, n_test, seed)
+    plan = plan_orchard(n_train, n_test, seed, regime)
     tmp = _prepare(out.absolute(), overwrite)
     bar = progress_bar(n_train + n_test, "generating orchard", enabled=progress, transient=True)
     try:

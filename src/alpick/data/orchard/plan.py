@@ -137,9 +137,9 @@ def _train_sequences(n: int, seed: int) -> list[SequencePlan]:
     return out
 
 
-def _test_sequences(n: int, seed: int) -> list[SequencePlan]:
+def _independent_sequences(split: str, n: int, seed: int) -> list[SequencePlan]:
     """Independent single-frame scenes; each block of five covers every condition once."""
-    rng = _plan_rng(seed, "test")
+    rng = _plan_rng(seed, split)
     out: list[SequencePlan] = []
     order: list[int] = []
     for index in range(n):
@@ -147,21 +147,29 @@ def _test_sequences(n: int, seed: int) -> list[SequencePlan]:
             order = [int(i) for i in rng.permutation(len(CONDITIONS))]
         cond = CONDITIONS[order.pop(0)]
         bare = _bare(rng, cond)
-        out.append(SequencePlan("test", index, cond.name, 1, 1, index, bare, seed))
+        out.append(SequencePlan(split, index, cond.name, 1, 1, index, bare, seed))
     return out
 
 
-def plan_orchard(n_train: int, n_test: int, seed: int) -> OrchardPlan:
+#: The training pools a plan can have: ``default`` (sequences of near-duplicate frames, skewed
+#: conditions: what active learning should beat RANDOM on) and ``balanced`` (independent scenes,
+#: conditions evenly spread: where its advantage should shrink).
+REGIMES = ("default", "balanced")
+
+
+def plan_orchard(n_train: int, n_test: int, seed: int, regime: str = "default") -> OrchardPlan:
     """Plan a dataset of ``n_train`` training and ``n_test`` test images.
 
     Training images come in sequences of 3 to 12 consecutive frames of one scene, with
-    conditions skewed as ``Condition.train_share`` says; test images are independent scenes with
-    the conditions spread evenly.
+    conditions skewed as ``Condition.train_share`` says (regime ``default``), or, in regime
+    ``balanced``, are independent scenes with the conditions spread evenly like the test
+    images'. Test images are the same in both regimes.
 
     Args:
         n_train: Number of training images, at least 1.
         n_test: Number of test images, at least 0.
         seed: Any non-negative integer.
+        regime: One of :data:`REGIMES`.
 
     Raises:
         ValueError: If a count or the seed is out of range.
@@ -172,7 +180,14 @@ def plan_orchard(n_train: int, n_test: int, seed: int) -> OrchardPlan:
         raise ValueError(f"n_test must be at least 0, got {n_test}")
     if seed < 0:
         raise ValueError(f"seed must be non-negative, got {seed}")
-    sequences = _train_sequences(n_train, seed) + _test_sequences(n_test, seed)
+    if regime not in REGIMES:
+        raise ValueError(f"unknown orchard regime {regime!r}; choose {' or '.join(REGIMES)}")
+    train = (
+        _train_sequences(n_train, seed)
+        if regime == "default"
+        else _independent_sequences("train", n_train, seed)
+    )
+    sequences = train + _independent_sequences("test", n_test, seed)
     frames = [
         FramePlan(
             s.split,
