@@ -23,6 +23,7 @@ from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Detections
 from alpick.formats.labels_dir import load_prediction_dir
 from alpick.project.predictions import (
+    PredictionRead,
     check_prediction_folder,
     read_predictions,
     store_predictions,
@@ -115,6 +116,68 @@ def score_folder(
     return ScoreReport(samples, scores, boxes, kept)
 
 
+@dataclass(frozen=True)
+class ScoredFolder:
+    """A prediction folder read, checked against the project and scored; nothing stored yet.
+
+    Attributes:
+        read: The folder, read and checked.
+        scores: Score name to ``(samples,)`` float64 values.
+        boxes: Boxes read.
+        kept: Boxes at or above the minimum confidence (the ones scored).
+        min_confidence: The minimum confidence the scores were computed with.
+    """
+
+    read: PredictionRead
+    scores: dict[str, Float64Array]
+    boxes: int
+    kept: int
+    min_confidence: float
+
+
+def score_prediction_folder(
+    project: ProjectStore,
+    pred_dir: Path,
+    fmt: str = "kitti",
+    *,
+    name: str | None = None,
+    names: Sequence[str] | None = None,
+    reduction: str = "max",
+    min_confidence: float = 0.0,
+) -> ScoredFolder:
+    """Read, check and score a prediction folder against the project; store nothing
+    (:func:`store_scored_folder` does). Arguments as in :func:`score_prediction_dir`.
+
+    Raises:
+        AlpickError: As :func:`score_prediction_dir`.
+    """
+    keys = check_score_names(names)
+    check_reduction(reduction)
+    check_min_confidence(min_confidence)
+    read = read_predictions(project, pred_dir, fmt, name=name)
+    scores, boxes, kept = _score(read.detections, keys, reduction, min_confidence)
+    return ScoredFolder(read, scores, boxes, kept, float(min_confidence))
+
+
+def store_scored_folder(project: ProjectStore, scored: ScoredFolder) -> ScoreReport:
+    """Store a scored folder as a prediction set and a score set of the same name, in one
+    transaction (the caller's, when it has one open: ``ProjectStore.transaction``)."""
+    with project.transaction():
+        imported = store_predictions(project, scored.read)
+        record = imported.record
+        score_set = project.save_scores(record.name, record.name, scored.scores)
+    return ScoreReport(
+        samples=[s.path for s in scored.read.samples],
+        scores=scored.scores,
+        boxes=scored.boxes,
+        kept=scored.kept,
+        prediction_set=record,
+        score_set=score_set,
+        without_file=imported.without_file,
+        orphans=imported.orphans,
+    )
+
+
 def score_prediction_dir(
     project: ProjectStore,
     pred_dir: Path,
@@ -130,31 +193,23 @@ def score_prediction_dir(
     The score set gets the prediction set's name. Arguments as in :func:`score_folder` and
     :func:`import_predictions`.
 
-    Everything is read, checked and scored before anything is stored: a failure leaves the
-    project as it was.
+    Everything is read, checked and scored before anything is stored, and both sets are stored
+    in one transaction: a failure (or a kill) leaves the project as it was.
 
     Raises:
         AlpickError: As :func:`import_predictions`, for an unknown score or reduction, a
             minimum confidence outside [0, 1], or confidences the scores cannot use.
     """
-    keys = check_score_names(names)
-    check_reduction(reduction)
-    check_min_confidence(min_confidence)
-    read = read_predictions(project, pred_dir, fmt, name=name)
-    scores, boxes, kept = _score(read.detections, keys, reduction, min_confidence)
-    imported = store_predictions(project, read)
-    record = imported.record
-    score_set = project.save_scores(record.name, record.name, scores)
-    return ScoreReport(
-        samples=[s.path for s in project.samples()],
-        scores=scores,
-        boxes=boxes,
-        kept=kept,
-        prediction_set=record,
-        score_set=score_set,
-        without_file=imported.without_file,
-        orphans=imported.orphans,
+    scored = score_prediction_folder(
+        project,
+        pred_dir,
+        fmt,
+        name=name,
+        names=names,
+        reduction=reduction,
+        min_confidence=min_confidence,
     )
+    return store_scored_folder(project, scored)
 
 
 def score_prediction_set(
