@@ -510,9 +510,10 @@ class Project(ProjectStore):
     ) -> SelectionReport:
         """:meth:`select`, returning the full report (counts, description) with the tag.
 
-        ``predictions`` (a folder, relative to the project root) is imported and scored
-        first, as :meth:`score_predictions` does, when the config reads scores or predicted
-        classes; it replaces ``prediction_set``.
+        ``predictions`` (a folder, relative to the project root) is imported and scored, as
+        :meth:`score_predictions` does, when the config reads scores or predicted classes; it
+        replaces ``prediction_set``. Its sets are stored in the transaction that creates the
+        tag: a selection that fails stores nothing.
         """
         from alpick.project.select import SelectionRequest, build_config, select_for_project
 

@@ -25,6 +25,7 @@ NOT_RUN = {
 
 SELECT = ["select", "--method"]
 N3 = ["--n-samples", "3", "--new-tag", "t9"]
+LATE = ["select", "--new-tag", "t9", "--config"]
 
 FAILING: dict[str, list[list[str]]] = {
     "init": [["init", "--label-format", "nope"], ["init", "--labels", "nosuch"]],
@@ -46,6 +47,11 @@ FAILING: dict[str, list[list[str]]] = {
         [*SELECT, "CORESET", *N3, "--embeddings", "nope", "--predictions", "pred"],
         [*SELECT, "RANDOM", *N3, "--seed", "-1"],
         [*SELECT, "RANDOM", *N3, "--seed", str(2**63)],
+        # Failures found only once the prediction folder is read and scored (the engine's
+        # checks): the folder must not be stored, as a new set or over an existing one.
+        [*LATE, "threshold.yaml", "--predictions", "newpred"],
+        [*LATE, "threshold.yaml", "--predictions", "pred"],
+        [*LATE, "text-weights.yaml", "--predictions", "newpred", "--metadata", "meta.csv"],
     ],
     "train": [["train", "--tag", "nope"]],
     "predict": [["predict", "--model", "nosuch"]],
@@ -179,8 +185,12 @@ def test_a_failed_command_changes_nothing(
         # `scores` stores a prediction set, then its score set: the second save fails.
         (["scores", "--predictions", "newpred"], "alpick.store.scores.save_scores"),
         (["scores", "--predictions", "pred"], "alpick.store.scores.save_scores"),
+        # `select --predictions` stores the folder's sets, then the tag: the tag fails (as
+        # when another command took its name in between).
+        ([*SELECT, "CORAL", *N3, "--predictions", "newpred"], "alpick.store.tags.create_tag"),
+        ([*SELECT, "CORAL", *N3, "--predictions", "pred"], "alpick.store.tags.create_tag"),
     ],
-    ids=["scores-new", "scores-replace"],
+    ids=["scores-new", "scores-replace", "select-new", "select-replace"],
 )
 def test_a_failure_between_two_saves_changes_nothing(
     args: list[str],
