@@ -348,7 +348,7 @@ class Project(ProjectStore):
     ) -> ScoreReport:
         """``alpick scores`` in a project: import a prediction folder (as
         :meth:`import_predictions`), compute the scores and store them as a score set of the
-        same name.
+        same name; both sets are stored in one transaction, after every check.
 
         Args:
             pred_dir: The prediction folder.
@@ -364,9 +364,9 @@ class Project(ProjectStore):
         Raises:
             AlpickError: As :meth:`import_predictions`, or for an unknown score or reduction.
         """
-        from alpick.project.scores import score_prediction_dir
+        from alpick.project.scores import score_prediction_folder, store_scored_folder
 
-        return score_prediction_dir(
+        scored = score_prediction_folder(
             self,
             Path(pred_dir),
             fmt,
@@ -375,6 +375,7 @@ class Project(ProjectStore):
             reduction=reduction,
             min_confidence=min_confidence,
         )
+        return store_scored_folder(self, scored)
 
     def serve(
         self,

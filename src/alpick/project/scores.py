@@ -145,11 +145,15 @@ def score_prediction_folder(
     reduction: str = "max",
     min_confidence: float = 0.0,
 ) -> ScoredFolder:
-    """Read, check and score a prediction folder against the project; store nothing
-    (:func:`store_scored_folder` does). Arguments as in :func:`score_prediction_dir`.
+    """Read, check and score a prediction folder against the project; store nothing.
+
+    :func:`store_scored_folder` then stores it as a prediction set and a score set of the same
+    name (``alpick scores``): everything is read, checked and scored before anything is stored.
+    Arguments as in :func:`score_folder` and :func:`import_predictions`.
 
     Raises:
-        AlpickError: As :func:`score_prediction_dir`.
+        AlpickError: As :func:`import_predictions`, for an unknown score or reduction, a
+            minimum confidence outside [0, 1], or confidences the scores cannot use.
     """
     keys = check_score_names(names)
     check_reduction(reduction)
@@ -161,7 +165,8 @@ def score_prediction_folder(
 
 def store_scored_folder(project: ProjectStore, scored: ScoredFolder) -> ScoreReport:
     """Store a scored folder as a prediction set and a score set of the same name, in one
-    transaction (the caller's, when it has one open: ``ProjectStore.transaction``)."""
+    transaction (the caller's, when it has one open: ``ProjectStore.transaction``): a failure
+    or a kill stores neither."""
     with project.transaction():
         imported = store_predictions(project, scored.read)
         record = imported.record
@@ -176,40 +181,6 @@ def store_scored_folder(project: ProjectStore, scored: ScoredFolder) -> ScoreRep
         without_file=imported.without_file,
         orphans=imported.orphans,
     )
-
-
-def score_prediction_dir(
-    project: ProjectStore,
-    pred_dir: Path,
-    fmt: str = "kitti",
-    *,
-    name: str | None = None,
-    names: Sequence[str] | None = None,
-    reduction: str = "max",
-    min_confidence: float = 0.0,
-) -> ScoreReport:
-    """Import a prediction folder as a prediction set, score it, store the scores.
-
-    The score set gets the prediction set's name. Arguments as in :func:`score_folder` and
-    :func:`import_predictions`.
-
-    Everything is read, checked and scored before anything is stored, and both sets are stored
-    in one transaction: a failure (or a kill) leaves the project as it was.
-
-    Raises:
-        AlpickError: As :func:`import_predictions`, for an unknown score or reduction, a
-            minimum confidence outside [0, 1], or confidences the scores cannot use.
-    """
-    scored = score_prediction_folder(
-        project,
-        pred_dir,
-        fmt,
-        name=name,
-        names=names,
-        reduction=reduction,
-        min_confidence=min_confidence,
-    )
-    return store_scored_folder(project, scored)
 
 
 def score_prediction_set(
