@@ -348,7 +348,7 @@ class Project(ProjectStore):
     ) -> ScoreReport:
         """``alpick scores`` in a project: import a prediction folder (as
         :meth:`import_predictions`), compute the scores and store them as a score set of the
-        same name.
+        same name; both sets are stored in one transaction, after every check.
 
         Args:
             pred_dir: The prediction folder.
@@ -364,9 +364,9 @@ class Project(ProjectStore):
         Raises:
             AlpickError: As :meth:`import_predictions`, or for an unknown score or reduction.
         """
-        from alpick.project.scores import score_prediction_dir
+        from alpick.project.scores import score_prediction_folder, store_scored_folder
 
-        return score_prediction_dir(
+        scored = score_prediction_folder(
             self,
             Path(pred_dir),
             fmt,
@@ -375,6 +375,7 @@ class Project(ProjectStore):
             reduction=reduction,
             min_confidence=min_confidence,
         )
+        return store_scored_folder(self, scored)
 
     def serve(
         self,
@@ -510,9 +511,10 @@ class Project(ProjectStore):
     ) -> SelectionReport:
         """:meth:`select`, returning the full report (counts, description) with the tag.
 
-        ``predictions`` (a folder, relative to the project root) is imported and scored
-        first, as :meth:`score_predictions` does, when the config reads scores or predicted
-        classes; it replaces ``prediction_set``.
+        ``predictions`` (a folder, relative to the project root) is imported and scored, as
+        :meth:`score_predictions` does, when the config reads scores or predicted classes; it
+        replaces ``prediction_set``. Its sets are stored in the transaction that creates the
+        tag: a selection that fails stores nothing.
         """
         from alpick.project.select import SelectionRequest, build_config, select_for_project
 

@@ -310,6 +310,94 @@ def test_evaluate_outside_a_project_matches_through_the_images(
     assert json.loads((pool / "m.json").read_text())["metrics"]["AP50"] == pytest.approx(1.0)
 
 
+def _ground_truth(root: Path, fmt: str) -> Path:
+    """Labels of im0..im2 (box 2,2-9,9 in 32x24 images) in ``fmt``, in a folder with no images
+    beside it; a COCO file is ``gt/coco/gt.json``."""
+    folder = root / "gt" / fmt
+    folder.mkdir(parents=True)
+    if fmt == "coco":
+        coco = {
+            "images": [
+                {"id": i, "file_name": f"im{i}.png", "width": 32, "height": 24} for i in range(3)
+            ],
+            "annotations": [
+                {"id": i, "image_id": i, "category_id": 1, "bbox": [2, 2, 7, 7], "area": 49,
+                 "iscrowd": 0}
+                for i in range(3)
+            ],
+            "categories": [{"id": 1, "name": "apple"}],
+        }  # fmt: skip
+        (folder / "gt.json").write_text(json.dumps(coco))
+    for i in range(3):
+        if fmt == "voc":
+            _voc(folder / f"im{i}.xml", "apple")
+        elif fmt == "yolo":
+            (folder / f"im{i}.txt").write_text(f"0 {5.5 / 32} {5.5 / 24} {7 / 32} {7 / 24}\n")
+    return folder
+
+
+def _predict_yolo(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "classes.txt").write_text("apple\n")
+    for i in range(3):
+        (folder / f"im{i}.txt").write_text(f"0 {5.5 / 32} {5.5 / 24} {7 / 32} {7 / 24} 0.9\n")
+
+
+@pytest.mark.parametrize(
+    ("labels", "predictions"),
+    [
+        ("gt/voc", "infer_labels"),
+        ("gt/voc", "infer_yolo"),
+        ("gt/coco", "infer_labels"),
+        ("gt/coco/gt.json", "infer_yolo"),
+    ],
+)
+def test_evaluate_takes_the_images_from_coco_and_voc_labels(
+    pool: Path, capfd: pytest.CaptureFixture[str], labels: str, predictions: str
+) -> None:
+    """Outside a project, with no images folder beside the labels: COCO and VOC carry the
+    images' names and sizes, so no --images is needed (YOLO predictions are un-normalised
+    with those sizes)."""
+    for fmt in ("voc", "coco"):
+        _ground_truth(pool, fmt)
+    _predict_kitti(pool / "infer_labels")
+    _predict_yolo(pool / "infer_yolo")
+    args = ["evaluate", "--predictions", predictions, "--labels", labels, "--json", "m.json"]
+    assert run(args) == 0, capfd.readouterr().err
+    assert json.loads((pool / "m.json").read_text())["metrics"]["AP50"] == pytest.approx(1.0)
+
+
+def test_evaluate_asks_for_images_where_the_labels_lack_sizes(
+    pool: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """YOLO labels are fractions of the image size, KITTI labels are matched to other formats
+    through the images: without an images folder, one line says to give --images."""
+    yolo = _ground_truth(pool, "yolo")
+    _predict_kitti(pool / "infer_labels")
+    _predict_yolo(pool / "infer_yolo")
+    args = ["evaluate", "--predictions", "infer_labels", "--labels"]
+    _fails(capfd, [*args, "gt/yolo"], "YOLO labels", "give --images DIR", str(yolo.parent))
+    kitti = ["evaluate", "--predictions", "infer_yolo", "--labels", "data/raw/labels"]
+    (pool / "data/raw/images").rename(pool / "pictures")
+    _fails(capfd, kitti, "kitti labels and yolo predictions", "give --images DIR")
+    assert run([*args, "gt/yolo", "--images", "pictures"]) == 0, capfd.readouterr().err
+    assert run([*kitti, "--images", "pictures"]) == 0, capfd.readouterr().err
+
+
+def test_evaluate_asks_for_images_where_coco_or_voc_lack_a_size(
+    pool: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    voc, coco = _ground_truth(pool, "voc"), _ground_truth(pool, "coco")
+    (voc / "im1.xml").write_text("<annotation><filename>im1.png</filename></annotation>")
+    data = json.loads((coco / "gt.json").read_text())
+    del data["images"][2]["width"]
+    (coco / "gt.json").write_text(json.dumps(data))
+    _predict_kitti(pool / "infer_labels")
+    args = ["evaluate", "--predictions", "infer_labels", "--labels"]
+    _fails(capfd, [*args, "gt/voc"], "im1.xml: no image <size>: give --images DIR")
+    _fails(capfd, [*args, "gt/coco"], "'im2.png' has no width and height: give --images DIR")
+
+
 def test_evaluate_without_prediction_files(pool: Path, capfd: pytest.CaptureFixture[str]) -> None:
     (pool / "empty").mkdir()
     args = ["evaluate", "--predictions", "empty", "--labels", "data/raw/labels"]

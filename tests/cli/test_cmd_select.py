@@ -283,3 +283,39 @@ def test_metadata_balance(project_dir: Path) -> None:
     paths = _tag("b")["samples"]
     assert len(paths) == 8
     assert sum(int(p[4:6]) >= 15 for p in paths) == 4
+
+
+@pytest.mark.parametrize("min_confidence", [None, "0.3"])
+def test_a_folder_selects_as_the_same_folder_stored_first(
+    project_dir: Path, min_confidence: str | None
+) -> None:
+    """`select --predictions DIR` reads the folder it has not stored yet (it stores it with
+    the tag): the tag, its recorded inputs and the stored sets are those of `alpick scores
+    DIR` followed by a selection on the stored set."""
+    (project_dir / "mixed.json").write_text(
+        json.dumps({"n_samples": 6, "strategies": [
+            {"input": "SCORES", "score": "uncertainty_margin", "strategy": "WEIGHTS"},
+            {"input": "PREDICTIONS", "strategy": "BALANCE",
+             "target": {"apple": 0.5, "leaf": 0.5}},
+        ]})
+    )  # fmt: skip
+    extra = [] if min_confidence is None else ["--min-confidence", min_confidence]
+    _run("--config", "mixed.json", "--new-tag", "folder", "--predictions", "infer_labels", *extra)
+    folder = _tag("folder")
+    with Project.open() as project:
+        folder_sets = [(s.name, s.boxes) for s in project.prediction_sets()]
+        folder_scores = project.scores("infer_labels")[0]
+        project.delete_tag("folder")
+    threshold = 0.0 if min_confidence is None else float(min_confidence)
+    scores = CliRunner().invoke(
+        app, ["scores", "--predictions", "infer_labels", "--min-confidence", str(threshold)]
+    )
+    assert scores.exit_code == 0, scores.output
+    _run("--config", "mixed.json", "--new-tag", "stored", *extra)
+    with Project.open() as project:
+        assert [(s.name, s.boxes) for s in project.prediction_sets()] == folder_sets
+        for key, values in project.scores("infer_labels")[0].items():
+            np.testing.assert_array_equal(values, folder_scores[key])
+    stored = _tag("stored")
+    assert folder["samples"] == stored["samples"]
+    assert folder["config"] == stored["config"]

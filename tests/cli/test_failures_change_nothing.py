@@ -8,11 +8,12 @@ in NOT_RUN) fails ``test_every_command_has_failing_cases``, so a new command get
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from tests.cli.commands import COMMAND_IDS
-from tests.cli.sample_project import snapshot
+from tests.cli.sample_project import N_IMAGES, snapshot
 
 from alpick.cli.main import run
 
@@ -24,6 +25,7 @@ NOT_RUN = {
 
 SELECT = ["select", "--method"]
 N3 = ["--n-samples", "3", "--new-tag", "t9"]
+LATE = ["select", "--new-tag", "t9", "--config"]
 
 FAILING: dict[str, list[list[str]]] = {
     "init": [["init", "--label-format", "nope"], ["init", "--labels", "nosuch"]],
@@ -45,6 +47,11 @@ FAILING: dict[str, list[list[str]]] = {
         [*SELECT, "CORESET", *N3, "--embeddings", "nope", "--predictions", "pred"],
         [*SELECT, "RANDOM", *N3, "--seed", "-1"],
         [*SELECT, "RANDOM", *N3, "--seed", str(2**63)],
+        # Failures found only once the prediction folder is read and scored (the engine's
+        # checks): the folder must not be stored, as a new set or over an existing one.
+        [*LATE, "threshold.yaml", "--predictions", "newpred"],
+        [*LATE, "threshold.yaml", "--predictions", "pred"],
+        [*LATE, "text-weights.yaml", "--predictions", "newpred", "--metadata", "meta.csv"],
     ],
     "train": [["train", "--tag", "nope"]],
     "predict": [["predict", "--model", "nosuch"]],
@@ -112,7 +119,27 @@ FAILING: dict[str, list[list[str]]] = {
 CASES = [(cid, args) for cid, cases in FAILING.items() for args in cases]
 
 
+THRESHOLD_CONFIG = """
+n_samples: 3
+strategies:
+  - {input: SCORES, score: uncertainty_entropy, strategy: WEIGHTS}
+  - {input: SCORES, score: object_frequency, strategy: THRESHOLD, threshold: 100,
+     operation: bigger_equal}
+"""
+TEXT_WEIGHTS_CONFIG = """
+n_samples: 3
+strategies:
+  - {input: SCORES, score: uncertainty_entropy, strategy: WEIGHTS}
+  - {input: METADATA, key: orchard, strategy: WEIGHTS}
+"""
+
+
 def _add_bad_files(root: Path) -> None:
+    shutil.copytree(root / "pred", root / "newpred")
+    (root / "threshold.yaml").write_text(THRESHOLD_CONFIG)  # no sample passes
+    (root / "text-weights.yaml").write_text(TEXT_WEIGHTS_CONFIG)  # WEIGHTS on words
+    rows = "".join(f"im{i}.png,north\n" for i in range(N_IMAGES))
+    (root / "meta.csv").write_text("image,orchard\n" + rows)
     (root / "bad.csv").write_text("filenames,embedding_0\nnot-an-image.png,abc\n")
     (root / "names.txt").write_text("im0.png\nno-such-image.png\n")
     (root / "good-names.txt").write_text("im0.png\n")
@@ -125,6 +152,10 @@ def _add_bad_files(root: Path) -> None:
     turned = {**box, "rectanglelabels": ["apple"], "rotation": 10}
     rotated = {**task, "annotations": [{"result": [{"type": "rectanglelabels", "value": turned}]}]}
     (root / "rotated-ls.json").write_text(json.dumps([task, rotated]))
+
+
+def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
 def test_every_command_has_failing_cases() -> None:
@@ -145,6 +176,41 @@ def test_a_failed_command_changes_nothing(
     assert "Traceback" not in err and "internal error" not in err, err
     if code == 1:
         assert len(err.strip().splitlines()) == 1 and err.startswith("error: "), err
-    after = snapshot(root)
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-    assert not changed, (changed, json.dumps(after.get("<db>", ""))[:0])
+    assert not _changed(before, snapshot(root))
+
+
+@pytest.mark.parametrize(
+    ("args", "where"),
+    [
+        # `scores` stores a prediction set, then its score set: the second save fails.
+        (["scores", "--predictions", "newpred"], "alpick.store.scores.save_scores"),
+        (["scores", "--predictions", "pred"], "alpick.store.scores.save_scores"),
+        # `select --predictions` stores the folder's sets, then the tag: the tag fails (as
+        # when another command took its name in between).
+        ([*SELECT, "CORAL", *N3, "--predictions", "newpred"], "alpick.store.tags.create_tag"),
+        ([*SELECT, "CORAL", *N3, "--predictions", "pred"], "alpick.store.tags.create_tag"),
+    ],
+    ids=["scores-new", "scores-replace", "select-new", "select-replace"],
+)
+def test_a_failure_between_two_saves_changes_nothing(
+    args: list[str],
+    where: str,
+    project_copy: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The saves of one command share one transaction: the last one failing undoes the first,
+    array files included."""
+    from alpick.errors import AlpickError
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AlpickError("the last save failed")
+
+    _add_bad_files(project_copy)
+    before = snapshot(project_copy)
+    with monkeypatch.context() as patch:
+        patch.setattr(where, fail)
+        assert run(args) == 1
+    assert capfd.readouterr().err.strip() == "error: the last save failed"
+    assert not _changed(before, snapshot(project_copy))
+    assert run(args) == 0  # and the same command then works

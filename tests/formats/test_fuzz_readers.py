@@ -23,7 +23,7 @@ from alpick.formats.detections import Classes
 from alpick.formats.embeddings_csv import load_embeddings_csv
 from alpick.formats.kitti import load_kitti
 from alpick.formats.lightly_predictions import load_lightly_prediction, load_lightly_schema
-from alpick.formats.voc import load_voc
+from alpick.formats.voc import load_voc, read_voc_image
 from alpick.formats.yolo import load_yolo, load_yolo_names
 from alpick.tlt.spec import load_spec
 from alpick.tlt.template import DEFAULT_YOLO_V4_SPEC
@@ -45,6 +45,10 @@ VALID = {
         "<annotation><size><width>64</width><height>48</height></size><object><name>apple"
         "</name><difficult>0</difficult><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>30</xmax>"
         "<ymax>40</ymax></bndbox></object></annotation>"
+    ),
+    "voc_image": (
+        "<annotation><filename>a.png</filename><size><width>64</width><height>48</height>"
+        "</size></annotation>"
     ),
     "csv": "filenames,embedding_0,embedding_1,labels\na.png,0.5,1.5,0\nb.png,-1,2,0\n",
     "spec": DEFAULT_YOLO_V4_SPEC,
@@ -75,6 +79,7 @@ def _read_text_reader(kind: str) -> Callable[[Path], Any]:
         "yolo": lambda p: load_yolo(p, width=64, height=48),
         "yolo_names": load_yolo_names,
         "voc": lambda p: load_voc(p, Classes()),
+        "voc_image": read_voc_image,
         "csv": load_embeddings_csv,
         "spec": load_spec,
     }[kind]
@@ -168,6 +173,7 @@ def mutated_json(draw: st.DrawFn, base: Any) -> Any:
 
 
 TEXT_KINDS = sorted(VALID)
+FILE_NAMES = {"voc": "a.xml", "voc_image": "a.xml", "csv": "e.csv", "spec": "spec.txt"}
 JSON_KINDS = sorted(JSON_VALID)
 
 
@@ -181,7 +187,7 @@ def test_text_readers(kind: str, data: st.DataObject) -> None:
             mutated_text(VALID[kind]).map(lambda t: t.encode("utf-8", "surrogatepass")),
         )
     )
-    name = {"voc": "a.xml", "csv": "e.csv", "spec": "spec.txt"}.get(kind, "a.txt")
+    name = FILE_NAMES.get(kind, "a.txt")
     _either_result_or_our_error(_read_text_reader(kind), raw, name)
 
 
@@ -198,7 +204,7 @@ def test_json_readers(kind: str, data: st.DataObject) -> None:
 
 @pytest.mark.parametrize("kind", TEXT_KINDS)
 def test_valid_samples_parse(kind: str, tmp_path: Path) -> None:
-    path = tmp_path / {"voc": "a.xml", "csv": "e.csv", "spec": "spec.txt"}.get(kind, "a.txt")
+    path = tmp_path / FILE_NAMES.get(kind, "a.txt")
     path.write_text(VALID[kind])
     _read_text_reader(kind)(path)
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 
 from alpick.errors import AlpickError
 from alpick.formats.detections import Classes, Detections
-from alpick.formats.voc import load_voc, save_voc
+from alpick.formats.voc import load_voc, read_voc_image, save_voc
 
 from .strategies import assert_same, classes, detections
 
@@ -80,3 +80,14 @@ def test_malformed(tmp_path: Path, text: str, message: str) -> None:
 def test_missing(tmp_path: Path) -> None:
     with pytest.raises(AlpickError, match="no such file"):
         load_voc(tmp_path / "a.xml", Classes())
+
+
+def test_the_image_a_file_describes(tmp_path: Path) -> None:
+    path = tmp_path / "a.xml"
+    path.write_text(VOC)
+    assert read_voc_image(path) == ("a.jpg", 100, 80)
+    path.write_text("<annotation><object><name>x</name></object></annotation>")
+    assert read_voc_image(path) == ("", 0, 0)
+    path.write_text("<annotation><size><width>wide</width></size></annotation>")
+    with pytest.raises(AlpickError, match="<width> is not a number"):
+        read_voc_image(path)

@@ -175,3 +175,62 @@ def test_runs_are_recorded_and_updated(project: ProjectStore) -> None:
     run = project.record_run("r1", "runs/r1b", {"epochs": 4})
     assert (run.path, run.config) == ("runs/r1b", {"epochs": 4})
     assert [r.name for r in project.runs()] == ["r1"]
+
+
+# --- one transaction for several saves ---------------------------------------------------------
+
+
+def _one_box(project: ProjectStore, conf: float) -> dict[int, Detections]:
+    sid = int(project.sample_ids()[0])
+    return {sid: Detections(np.array([[0, 0, 5, 5]]), np.array([0]), np.array([conf]))}
+
+
+def _confidence(project: ProjectStore, name: str) -> float:
+    conf = project.predictions(name)[0][int(project.sample_ids()[0])].confidence
+    assert conf is not None
+    return float(conf[0])
+
+
+def test_a_failed_transaction_stores_no_set_and_leaves_no_file(project: ProjectStore) -> None:
+    """Predictions and their scores saved together: a failure after both saves undoes both,
+    removes their new files and keeps the files of the sets they were replacing."""
+    project.save_predictions("p", _one_box(project, 0.5), Classes(["apple"]))
+    project.save_scores("p", "p", {"object_frequency": np.zeros(4)})
+    before = (_files(project, "predictions"), _files(project, "scores"))
+    with pytest.raises(RuntimeError), project.transaction():
+        project.save_predictions("p", _one_box(project, 0.9), Classes(["apple"]))
+        project.save_predictions("q", _one_box(project, 0.9), Classes(["apple"]))
+        project.save_scores("p", "p", {"object_frequency": np.ones(4)})
+        assert _confidence(project, "p") == pytest.approx(0.9)  # reads see the writes
+        raise RuntimeError("killed between the saves")
+    assert [s.name for s in project.prediction_sets()] == ["p"]
+    assert (_files(project, "predictions"), _files(project, "scores")) == before
+    assert _confidence(project, "p") == 0.5
+    np.testing.assert_array_equal(project.scores("p")[0]["object_frequency"], np.zeros(4))
+
+
+def test_a_committed_transaction_removes_the_replaced_files(project: ProjectStore) -> None:
+    project.save_predictions("p", _one_box(project, 0.5), Classes(["apple"]))
+    project.save_scores("p", "p", {"object_frequency": np.zeros(4)})
+    with project.transaction():
+        project.save_predictions("p", _one_box(project, 0.9), Classes(["apple"]))
+        project.save_scores("p", "p", {"object_frequency": np.ones(4)})
+        assert len(_files(project, "predictions")) == 2  # the old file waits for the commit
+    assert len(_files(project, "predictions")) == len(_files(project, "scores")) == 1
+    np.testing.assert_array_equal(project.scores("p")[0]["object_frequency"], np.ones(4))
+
+
+def test_a_file_left_by_a_kill_is_harmless(project: ProjectStore) -> None:
+    """`kill -9` after an array file is written and before its row commits leaves a file no
+    row names. Nothing reads it and no save writes over it: a later save of that set takes a
+    fresh name, and the left-over file stays as it was."""
+    (project.state_dir / "predictions").mkdir(exist_ok=True)
+    (project.state_dir / "scores").mkdir(exist_ok=True)
+    (project.state_dir / "predictions/p.npz").write_bytes(b"half a file")
+    (project.state_dir / "scores/p.npy").write_bytes(b"half a file")
+    record = project.save_predictions("p", _one_box(project, 0.5), Classes(["apple"]))
+    scores = project.save_scores("p", "p", {"object_frequency": np.zeros(4)})
+    assert record.file != "predictions/p.npz" and scores.file != "scores/p.npy"
+    assert len(project.predictions("p")[0]) == 1
+    assert project.scores("p")[1] == scores
+    assert (project.state_dir / "predictions/p.npz").read_bytes() == b"half a file"

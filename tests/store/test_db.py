@@ -118,3 +118,77 @@ def test_to_json_handles_numpy_and_refuses_nan() -> None:
         db.to_json({"x": float("nan")})
     with pytest.raises(TypeError):
         db.to_json({"x": object()})
+
+
+def _count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM classes").fetchone()[0])
+
+
+def test_a_nested_transaction_joins_the_outer_one(tmp_path: Path) -> None:
+    """A save that opens its own transaction inside a caller's is a savepoint of it: the
+    caller's rollback undoes it too."""
+    conn = db.connect(_make(tmp_path))
+    with pytest.raises(RuntimeError), db.transaction(conn):
+        with db.transaction(conn):
+            conn.execute("INSERT INTO classes (id, name) VALUES (0, 'apple')")
+        assert _count(conn) == 1  # the outer block sees the inner one's write
+        raise RuntimeError("boom")
+    assert _count(conn) == 0
+    with db.transaction(conn):
+        with db.transaction(conn):
+            conn.execute("INSERT INTO classes (id, name) VALUES (0, 'apple')")
+        conn.execute("INSERT INTO classes (id, name) VALUES (1, 'pear')")
+    assert _count(conn) == 2
+
+
+def test_a_failed_nested_block_is_undone_and_the_outer_one_goes_on(tmp_path: Path) -> None:
+    conn = db.connect(_make(tmp_path))
+    with db.transaction(conn):
+        conn.execute("INSERT INTO classes (id, name) VALUES (0, 'apple')")
+        with pytest.raises(RuntimeError), db.transaction(conn):
+            conn.execute("INSERT INTO classes (id, name) VALUES (1, 'pear')")
+            raise RuntimeError("boom")
+    assert [r[0] for r in conn.execute("SELECT name FROM classes")] == ["apple"]
+
+
+def test_file_actions_follow_the_outermost_transaction(tmp_path: Path) -> None:
+    conn = db.connect(_make(tmp_path))
+    done: list[str] = []
+    with pytest.raises(RuntimeError), db.transaction(conn):
+        with db.transaction(conn):
+            db.on_commit(conn, lambda: done.append("commit a"))
+            db.on_rollback(conn, lambda: done.append("rollback a"))
+        assert done == []  # the savepoint released: nothing decided yet
+        raise RuntimeError("boom")
+    assert done == ["rollback a"]
+    done.clear()
+    with db.transaction(conn):
+        with pytest.raises(RuntimeError), db.transaction(conn):
+            db.on_commit(conn, lambda: done.append("commit b"))
+            db.on_rollback(conn, lambda: done.append("rollback b"))
+            raise RuntimeError("boom")
+        assert done == ["rollback b"]  # the savepoint rolled back: at once, and only it
+        db.on_commit(conn, lambda: done.append("commit c"))
+        db.on_rollback(conn, lambda: done.append("rollback c"))
+    assert done == ["rollback b", "commit c"]
+
+
+def test_file_actions_need_an_open_transaction(tmp_path: Path) -> None:
+    conn = db.connect(_make(tmp_path))
+    with pytest.raises(RuntimeError, match="no transaction"):
+        db.on_commit(conn, lambda: None)
+
+
+def test_a_failed_file_action_does_not_undo_the_commit(tmp_path: Path) -> None:
+    conn = db.connect(_make(tmp_path))
+
+    def fail() -> None:
+        raise FileNotFoundError("gone")
+
+    with db.transaction(conn):
+        conn.execute("INSERT INTO classes (id, name) VALUES (0, 'apple')")
+        db.on_commit(conn, fail)
+    assert _count(conn) == 1
+    with db.transaction(conn):  # the connection is free again
+        conn.execute("INSERT INTO classes (id, name) VALUES (1, 'pear')")
+    assert _count(conn) == 2

@@ -40,7 +40,7 @@ def evaluate(
         None,
         "--images",
         help="Images, for formats matched through them (default: the project's, else "
-        "LABELS/../images).",
+        "LABELS/../images, else the names and sizes in COCO or VOC labels).",
     ),
     json_out: Path | None = typer.Option(
         None, "--json", help="Also write the metrics as JSON.", callback=output_file

@@ -35,6 +35,7 @@ __all__ = [
     "LABEL_FORMATS",
     "PREDICTION_FORMATS",
     "YOLO_NAME_FILES",
+    "coco_file",
     "find_orphan_label_files",
     "load_label_dir",
     "load_prediction_dir",
@@ -89,7 +90,7 @@ def load_label_dir(
             path = labels_dir / f"{stem}.xml"
             dets.append(load_voc(path, classes)[0] if path.exists() else Detections.empty())
     else:
-        coco_dets, coco_classes, _ = load_coco_instances(_coco_file(labels_dir))
+        coco_dets, coco_classes, _ = load_coco_instances(coco_file(labels_dir))
         by_name = _match_names(list(coco_dets), images)
         remap = np.asarray(classes.ids(coco_classes.names), np.int64)
         dets = [
@@ -192,7 +193,7 @@ def find_orphan_label_files(labels_dir: Path, fmt: str, images: Sequence[Image])
     """
     fmt = _check_format(fmt, LABEL_FORMATS, "label")
     if fmt == "coco":
-        index = load_coco_index(_coco_file(labels_dir))
+        index = load_coco_index(coco_file(labels_dir))
         matched = _match_names(list(index.sizes), images)
         return sorted(set(index.sizes) - set(matched.values()))
     labels_dir = _check_dir(labels_dir)
@@ -243,7 +244,7 @@ def _stems(images: Sequence[Image]) -> list[str]:
     return stems
 
 
-def _coco_file(labels: Path) -> Path:
+def coco_file(labels: Path) -> Path:
     """The COCO instances file: ``labels`` itself when it is a ``.json``, else the one inside."""
     labels = Path(labels)
     if labels.is_file() and labels.suffix.lower() == ".json":

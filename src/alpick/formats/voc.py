@@ -40,17 +40,8 @@ def load_voc(
             has no name, a missing or non-numeric coordinate, or xmax < xmin - 1.
     """
     path = Path(path)
-    try:
-        root = ET.fromstring(read_bytes(path))
-    except ET.ParseError as exc:
-        raise AlpickError(f"{path}:{exc.position[0]}: not valid XML: {exc}") from None
-    except OSError as exc:
-        raise AlpickError(f"{path}: cannot read: {exc}") from None
-    if root.tag != "annotation":
-        raise AlpickError(f"{path}: not a VOC file (root element <{root.tag}>)")
-    size = root.find("size")
-    width = int(_number(size, "width", path, "size")) if size is not None else 0
-    height = int(_number(size, "height", path, "size")) if size is not None else 0
+    root = _parse(path)
+    width, height = _size(root, path)
     boxes: list[tuple[float, float, float, float]] = []
     names: list[str] = []
     for k, obj in enumerate(root.iter("object")):
@@ -72,6 +63,38 @@ def load_voc(
     xyxy = np.array(boxes, np.float64).reshape(-1, 4)
     det = make_detections(str(path), xyxy, classes.ids(names))
     return det, (width, height)
+
+
+def read_voc_image(path: Path) -> tuple[str, int, int]:
+    """The image one VOC file describes: its ``<filename>`` (``""`` when it has none) and its
+    ``<size>`` (``(0, 0)`` when it has none); the objects are not read.
+
+    Raises:
+        AlpickError: If the file is missing, not valid XML or not VOC, or ``<size>`` is
+            malformed.
+    """
+    path = Path(path)
+    root = _parse(path)
+    return (root.findtext("filename") or "").strip(), *_size(root, path)
+
+
+def _parse(path: Path) -> ET.Element:
+    try:
+        root = ET.fromstring(read_bytes(path))
+    except ET.ParseError as exc:
+        raise AlpickError(f"{path}:{exc.position[0]}: not valid XML: {exc}") from None
+    except OSError as exc:
+        raise AlpickError(f"{path}: cannot read: {exc}") from None
+    if root.tag != "annotation":
+        raise AlpickError(f"{path}: not a VOC file (root element <{root.tag}>)")
+    return root
+
+
+def _size(root: ET.Element, path: Path) -> tuple[int, int]:
+    size = root.find("size")
+    if size is None:
+        return 0, 0
+    return int(_number(size, "width", path, "size")), int(_number(size, "height", path, "size"))
 
 
 def format_voc(det: Detections, classes: Classes, *, filename: str, width: int, height: int) -> str:

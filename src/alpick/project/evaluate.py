@@ -44,6 +44,64 @@ def _image_list(images: Path) -> list[Image]:
     return [(i.path, i.width, i.height) for i in infos]
 
 
+def _images_for(labels: Path, label_fmt: str, pred_fmt: str, images: Path | None) -> list[Image]:
+    """The images to evaluate: the folder ``images``, else ``labels/../images``, else the
+    names and sizes the labels themselves carry (COCO, VOC).
+
+    Raises:
+        AlpickError: When none of these gives them (YOLO and KITTI labels carry no sizes; a
+            COCO image or VOC file without a size), saying to pass ``--images DIR``.
+    """
+    if images is not None:
+        return _image_list(Path(images))
+    folder = labels.parent / "images"
+    if folder.is_dir():
+        return _image_list(folder)
+    if label_fmt == "coco":
+        return _coco_images(labels)
+    if label_fmt == "voc":
+        return _voc_images(labels)
+    why = {
+        "yolo": "YOLO labels are fractions of the image sizes",
+        "kitti": f"kitti labels and {pred_fmt} predictions are matched through the images",
+    }[label_fmt]
+    raise AlpickError(f"{why}: give --images DIR (no images folder at {folder.resolve()})")
+
+
+def _coco_images(labels: Path) -> list[Image]:
+    """The images a COCO instances file lists, with their sizes."""
+    from alpick.formats.coco import load_coco_index
+    from alpick.formats.labels_dir import coco_file
+
+    path = coco_file(labels)
+    found = []
+    for name, (width, height) in load_coco_index(path).sizes.items():
+        if width <= 0 or height <= 0:
+            raise AlpickError(f"{path}: image {name!r} has no width and height: give --images DIR")
+        found.append((name.replace("\\", "/"), width, height))
+    return found
+
+
+def _voc_images(labels: Path) -> list[Image]:
+    """The images the VOC files of ``labels`` describe: ``a/b.xml`` is image ``a/b`` with the
+    suffix of its ``<filename>`` (``.jpg`` when it has none), of its ``<size>``."""
+    import posixpath
+
+    from alpick.formats.voc import read_voc_image
+
+    found = []
+    for path in sorted(labels.rglob("*.xml")):
+        rel = path.relative_to(labels)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        filename, width, height = read_voc_image(path)
+        if width <= 0 or height <= 0:
+            raise AlpickError(f"{path}: no image <size>: give --images DIR")
+        suffix = posixpath.splitext(filename)[1] or ".jpg"
+        found.append((rel.with_suffix(suffix).as_posix(), width, height))
+    return found
+
+
 def _labelled(labels: Path, fmt: str, images: list[Image]) -> list[Image]:
     """The images that have a label file (per-image formats); all of them for COCO."""
     import posixpath
@@ -70,7 +128,8 @@ def evaluate_folders(
     platform's JSON. KITTI against KITTI needs no images (files are matched by stem: a label
     file without a prediction file is an image with no detections, and the reverse an image
     with no objects); other formats need the images (``images``: the list of ``(path, width,
-    height)``, or a folder, by default ``labels/../images``), and only images with a label file
+    height)``, or a folder, by default ``labels/../images``; without that folder, COCO and VOC
+    labels give the images' names and sizes themselves), and only images with a label file
     are evaluated. With ``json_out`` the metrics are also written there as JSON (atomically).
 
     Raises:
@@ -100,13 +159,7 @@ def evaluate_folders(
         gt, preds, names = read_kitti_folders(labels, predictions)
     else:
         if not isinstance(images, list):
-            folder = Path(images) if images is not None else labels.parent / "images"
-            if images is None and not folder.is_dir():
-                raise AlpickError(
-                    f"{label_fmt} labels and {pred_fmt} predictions are matched through the "
-                    f"images: give --images (no {folder})"
-                )
-            images = _image_list(folder)
+            images = _images_for(labels, label_fmt, pred_fmt, images)
         gt, preds, names = _read_with_images(predictions, pred_fmt, labels, label_fmt, images)
     if not gt:
         raise AlpickError(f"{labels}: no {label_fmt} label files for the images")

@@ -23,6 +23,7 @@ from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Detections
 from alpick.formats.labels_dir import load_prediction_dir
 from alpick.project.predictions import (
+    PredictionRead,
     check_prediction_folder,
     read_predictions,
     store_predictions,
@@ -115,7 +116,26 @@ def score_folder(
     return ScoreReport(samples, scores, boxes, kept)
 
 
-def score_prediction_dir(
+@dataclass(frozen=True)
+class ScoredFolder:
+    """A prediction folder read, checked against the project and scored; nothing stored yet.
+
+    Attributes:
+        read: The folder, read and checked.
+        scores: Score name to ``(samples,)`` float64 values.
+        boxes: Boxes read.
+        kept: Boxes at or above the minimum confidence (the ones scored).
+        min_confidence: The minimum confidence the scores were computed with.
+    """
+
+    read: PredictionRead
+    scores: dict[str, Float64Array]
+    boxes: int
+    kept: int
+    min_confidence: float
+
+
+def score_prediction_folder(
     project: ProjectStore,
     pred_dir: Path,
     fmt: str = "kitti",
@@ -124,14 +144,12 @@ def score_prediction_dir(
     names: Sequence[str] | None = None,
     reduction: str = "max",
     min_confidence: float = 0.0,
-) -> ScoreReport:
-    """Import a prediction folder as a prediction set, score it, store the scores.
+) -> ScoredFolder:
+    """Read, check and score a prediction folder against the project; store nothing.
 
-    The score set gets the prediction set's name. Arguments as in :func:`score_folder` and
-    :func:`import_predictions`.
-
-    Everything is read, checked and scored before anything is stored: a failure leaves the
-    project as it was.
+    :func:`store_scored_folder` then stores it as a prediction set and a score set of the same
+    name (``alpick scores``): everything is read, checked and scored before anything is stored.
+    Arguments as in :func:`score_folder` and :func:`import_predictions`.
 
     Raises:
         AlpickError: As :func:`import_predictions`, for an unknown score or reduction, a
@@ -142,14 +160,22 @@ def score_prediction_dir(
     check_min_confidence(min_confidence)
     read = read_predictions(project, pred_dir, fmt, name=name)
     scores, boxes, kept = _score(read.detections, keys, reduction, min_confidence)
-    imported = store_predictions(project, read)
-    record = imported.record
-    score_set = project.save_scores(record.name, record.name, scores)
+    return ScoredFolder(read, scores, boxes, kept, float(min_confidence))
+
+
+def store_scored_folder(project: ProjectStore, scored: ScoredFolder) -> ScoreReport:
+    """Store a scored folder as a prediction set and a score set of the same name, in one
+    transaction (the caller's, when it has one open: ``ProjectStore.transaction``): a failure
+    or a kill stores neither."""
+    with project.transaction():
+        imported = store_predictions(project, scored.read)
+        record = imported.record
+        score_set = project.save_scores(record.name, record.name, scored.scores)
     return ScoreReport(
-        samples=[s.path for s in project.samples()],
-        scores=scores,
-        boxes=boxes,
-        kept=kept,
+        samples=[s.path for s in scored.read.samples],
+        scores=scored.scores,
+        boxes=scored.boxes,
+        kept=scored.kept,
         prediction_set=record,
         score_set=score_set,
         without_file=imported.without_file,

@@ -18,8 +18,14 @@ from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
 from alpick.fileio import read_text
-from alpick.project.scores import score_prediction_dir
-from alpick.project.select_inputs import load_metadata, load_scores, predicted_classes
+from alpick.project.scores import ScoredFolder, score_prediction_folder, store_scored_folder
+from alpick.project.select_inputs import (
+    folder_classes,
+    folder_scores,
+    load_metadata,
+    load_scores,
+    predicted_classes,
+)
 from alpick.scores import score_name
 from alpick.scores.registry import check_min_confidence
 from alpick.select import (
@@ -132,9 +138,11 @@ class SelectionRequest:
         preselected: The tag selected so far (the parent), or ``None``.
         embeddings: The embedding set (``None``: the latest); must have one row per sample.
         prediction_set: Where scores and predicted classes come from (``None``: the latest).
-        predictions: A prediction folder to import and score first (as ``alpick scores``
-            does, under the folder's name) and read instead of ``prediction_set``; only when
-            the config reads scores or predictions, and only after the other checks passed.
+        predictions: A prediction folder to import and score (as ``alpick scores`` does,
+            under the folder's name) and read instead of ``prediction_set``; only when the
+            config reads scores or predictions. It is read and scored after the other inputs
+            are loaded, and stored in the transaction that creates the tag: a selection that
+            fails stores nothing.
         predictions_format: The folder's format.
         metadata: CSV of per-image metadata (for METADATA inputs).
         min_confidence: Drop boxes below it before computing scores and predicted classes;
@@ -188,30 +196,29 @@ def _check_inputs(needs: InputNeeds, request: SelectionRequest) -> None:
         raise AlpickError("give a prediction folder or a prediction set, not both")
 
 
-def _import_folder(
+def _score_folder(
     project: ProjectStore, needs: InputNeeds, request: SelectionRequest
-) -> tuple[str | None, PredictionSet | None]:
-    """The prediction set to read, after importing ``request.predictions`` when it is needed."""
+) -> ScoredFolder | None:
+    """``request.predictions`` read, checked and scored when the config reads it; not stored
+    (the selection stores it with the new tag)."""
     if request.predictions is None or not (needs.scores or needs.predictions):
-        return request.prediction_set, None
-    imported = score_prediction_dir(
+        return None
+    return score_prediction_folder(
         project,
         Path(request.predictions),
         request.predictions_format,
         min_confidence=request.min_confidence or 0.0,
-    ).prediction_set
-    assert imported is not None
-    return imported.name, imported
+    )
 
 
 def _load_inputs(
     project: ProjectStore, needs: InputNeeds, request: SelectionRequest
-) -> tuple[SelectionInputs, dict[str, Any], PredictionSet | None]:
-    """The arrays the config reads, where each came from (recorded in the tag), and the
-    prediction set imported from ``request.predictions`` (if any).
+) -> tuple[SelectionInputs, dict[str, Any], ScoredFolder | None]:
+    """The arrays the config reads, where each came from (recorded in the tag), and
+    ``request.predictions`` read and scored (if the config reads it), not stored yet.
 
-    Everything that can fail without touching the project (embeddings, metadata, query tags)
-    is loaded before the prediction folder is imported.
+    Everything that needs no prediction folder (embeddings, metadata, query tags) is loaded
+    before the folder is read.
     """
     origin: dict[str, Any] = {}
     emb = scores = meta = pred = None
@@ -230,14 +237,18 @@ def _load_inputs(
         q = np.zeros(len(project.sample_ids()), dtype=bool)
         q[project.positions(project.tag(name).sample_ids)] = True
         queries[name] = q
-    prediction_set, imported = _import_folder(project, needs, request)
-    if needs.scores:
+    scored = _score_folder(project, needs, request)
+    if needs.scores and scored is not None:
+        scores, origin["scores"] = folder_scores(scored, needs.scores, min_confidence=threshold)
+    elif needs.scores:
         scores, origin["scores"] = load_scores(
-            project, needs.scores, prediction_set=prediction_set, min_confidence=threshold
+            project, needs.scores, prediction_set=request.prediction_set, min_confidence=threshold
         )
-    if needs.predictions:
+    if needs.predictions and scored is not None:
+        pred, origin["predictions"] = folder_classes(scored, min_confidence=threshold)
+    elif needs.predictions:
         pred, origin["predictions"] = predicted_classes(
-            project, prediction_set=prediction_set, min_confidence=threshold
+            project, prediction_set=request.prediction_set, min_confidence=threshold
         )
     inputs = SelectionInputs(
         embeddings=emb,
@@ -246,7 +257,7 @@ def _load_inputs(
         predictions_class=pred,
         query_masks=queries,
     )
-    return inputs, origin, imported
+    return inputs, origin, scored
 
 
 def select_for_project(
@@ -282,16 +293,20 @@ def select_for_project(
     total = _check_total(config, len(sample_ids), len(pre_ids), preselected)
     needs = config.needs()
     _check_inputs(needs, request)
-    inputs, origin, imported = _load_inputs(project, needs, request)
+    inputs, origin, scored = _load_inputs(project, needs, request)
     picks = select_samples(config, inputs, mask, rng=np.random.default_rng(request.seed))
-    tag = project.create_tag(
-        new_tag,
-        [*pre_ids, *sample_ids[picks].tolist()],
-        parent=preselected,
-        method=request.method,
-        config={**config.to_dict(), "inputs": origin},
-        seed=request.seed,
-    )
+    imported = None
+    with project.transaction():  # the prediction folder is stored with the tag, or neither
+        if scored is not None:
+            imported = store_scored_folder(project, scored).prediction_set
+        tag = project.create_tag(
+            new_tag,
+            [*pre_ids, *sample_ids[picks].tolist()],
+            parent=preselected,
+            method=request.method,
+            config={**config.to_dict(), "inputs": origin},
+            seed=request.seed,
+        )
     description = describe(config, request.method)
     return SelectionReport(tag, len(pre_ids), len(picks), total, description, imported)
 

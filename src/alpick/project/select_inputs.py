@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
 from alpick.fileio import read_text
-from alpick.formats.detections import Detections
-from alpick.project.scores import score_prediction_set, stored_detections
+from alpick.formats.detections import Classes, Detections
+from alpick.project.scores import ScoredFolder, score_prediction_set, stored_detections
 from alpick.scores import score_name
 from alpick.store.project import ProjectStore
 from alpick.store.records import PredictionSet, Sample
@@ -128,10 +128,41 @@ def predicted_classes(
     """
     record = prediction_set_record(project, prediction_set)
     dets, classes, _ = stored_detections(project, record.name)
+    return _class_names(dets, classes, record.name, min_confidence)
+
+
+def _class_names(
+    dets: Sequence[Detections], classes: Classes, set_name: str, min_confidence: float | None
+) -> tuple[NDArray[np.str_], dict[str, Any]]:
     threshold = 0.0 if min_confidence is None else float(min_confidence)
     ids = majority_class(dets, threshold)
     names = np.array([*classes.names, NO_PREDICTION])
-    return names[ids], {"prediction_set": record.name, "min_confidence": threshold}
+    return names[ids], {"prediction_set": set_name, "min_confidence": threshold}
+
+
+def folder_scores(
+    scored: ScoredFolder, names: Sequence[str], *, min_confidence: float | None = None
+) -> tuple[dict[str, NDArray[np.float64]], dict[str, Any]]:
+    """:func:`load_scores` of a prediction folder scored but not stored yet: the scores it
+    will be stored with (``scored`` was computed with ``min_confidence``, 0 when ``None``),
+    and where they come from, as :func:`load_scores` says it once the folder is stored."""
+    keys = list(dict.fromkeys(score_name(n) for n in names))
+    name = scored.read.name
+    threshold = 0.0 if min_confidence is None else float(min_confidence)
+    assert scored.min_confidence == threshold, "scored with another minimum confidence"
+    if min_confidence is None:
+        origin: dict[str, Any] = {"prediction_set": name, "score_set": name}
+    else:
+        origin = {"prediction_set": name, "min_confidence": threshold}
+    return {k: scored.scores[k] for k in keys}, origin
+
+
+def folder_classes(
+    scored: ScoredFolder, *, min_confidence: float | None = None
+) -> tuple[NDArray[np.str_], dict[str, Any]]:
+    """:func:`predicted_classes` of a prediction folder read but not stored yet."""
+    read = scored.read
+    return _class_names(read.detections, read.classes, read.name, min_confidence)
 
 
 def _image_column(header: list[str]) -> int:

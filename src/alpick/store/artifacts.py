@@ -1,4 +1,5 @@
-"""The project's derived data: embedding, prediction and score sets, and training runs.
+"""The project's derived data: embedding, prediction and score sets, and training runs, and the
+one transaction several saves can share.
 
 A mixin of :class:`alpick.store.project.ProjectStore`, kept apart to keep each module to one idea.
 """
@@ -6,7 +7,8 @@ A mixin of :class:`alpick.store.project.ProjectStore`, kept apart to keep each m
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.formats.detections import Classes, Detections
+from alpick.store import db as _db
 from alpick.store import embeddings as _embeddings
 from alpick.store import predictions as _predictions
 from alpick.store import runs as _runs
@@ -26,6 +29,21 @@ class Artifacts:
 
     _conn: sqlite3.Connection
     state_dir: Path
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction for every write inside the block: all of them are kept, or none.
+
+        Each save (sets, tags, label sets, runs) joins it as a savepoint; the array files
+        written for the sets are removed if the block raises, and the files of sets they
+        replaced only once it has committed. Reads inside the block see its writes. Keep the
+        block to the writes: other commands wait for the project while it is open.
+
+        Raises:
+            AlpickError: If the project is read-only or another command is writing to it.
+        """
+        with _db.transaction(self._conn):
+            yield
 
     def save_embeddings(
         self,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,31 +66,111 @@ def _write_error(exc: sqlite3.OperationalError) -> AlpickError:
     return AlpickError(f"cannot write the project database: {text}")
 
 
+@dataclass
+class _Frame:
+    """What to do with files when the transaction (or savepoint) this frame stands for ends."""
+
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+    on_rollback: list[Callable[[], None]] = field(default_factory=list)
+
+
+# id(connection) -> the frames of its open transaction, outermost first. A connection cannot
+# carry attributes nor be weakly referenced; its entry lives exactly as long as the transaction.
+_OPEN: dict[int, list[_Frame]] = {}
+
+
+def _run_all(actions: list[Callable[[], None]]) -> None:
+    # File clean-up after the database has decided: best effort, a file left over is harmless.
+    for action in actions:
+        with suppress(OSError):
+            action()
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction: committed when the block ends, rolled back if it raises.
 
+    Inside an open transaction of the same connection the block is a savepoint of it: its
+    writes are kept when the outermost transaction commits, undone if the block raises (the
+    outer one goes on) or if the outer one rolls back. So a function that saves in a
+    transaction of its own joins its caller's when there is one (``ProjectStore.transaction``).
+    Files written beside the database follow it through :func:`on_commit` and
+    :func:`on_rollback`.
+
     The connection must be in autocommit mode (``isolation_level=None``), as :func:`connect`
     makes it, so that the transaction boundaries are exactly these.
     """
+    stack = _OPEN.get(id(conn))
+    if stack is not None:
+        with _savepoint(conn, stack):
+            yield conn
+        return
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
         raise _write_error(exc) from None
+    frame = _Frame()
+    _OPEN[id(conn)] = [frame]
     try:
         yield conn
     except BaseException as exc:
+        del _OPEN[id(conn)]
         with suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
+        _run_all(frame.on_rollback)
         if isinstance(exc, sqlite3.OperationalError) and _is_write_refusal(exc):
             raise _write_error(exc) from None
         raise
+    del _OPEN[id(conn)]
     try:
         conn.execute("COMMIT")
     except sqlite3.OperationalError as exc:
         with suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
+        _run_all(frame.on_rollback)
         raise _write_error(exc) from None
+    _run_all(frame.on_commit)
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection, stack: list[_Frame]) -> Iterator[None]:
+    """A nested :func:`transaction`: a savepoint whose file actions join the parent's."""
+    name = f"alpick_{len(stack)}"
+    conn.execute(f"SAVEPOINT {name}")
+    frame = _Frame()
+    stack.append(frame)
+    try:
+        yield
+    except BaseException:
+        stack.pop()
+        with suppress(sqlite3.Error):
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+        _run_all(frame.on_rollback)
+        raise
+    stack.pop()
+    conn.execute(f"RELEASE {name}")
+    stack[-1].on_commit.extend(frame.on_commit)
+    stack[-1].on_rollback.extend(frame.on_rollback)
+
+
+def _frame(conn: sqlite3.Connection) -> _Frame:
+    stack = _OPEN.get(id(conn))
+    if not stack:
+        raise RuntimeError("no transaction is open on this connection")
+    return stack[-1]
+
+
+def on_commit(conn: sqlite3.Connection, action: Callable[[], None]) -> None:
+    """Run ``action`` once the open transaction of ``conn`` (the outermost) has committed, e.g.
+    remove the file of a set it replaced. An ``OSError`` it raises is ignored."""
+    _frame(conn).on_commit.append(action)
+
+
+def on_rollback(conn: sqlite3.Connection, action: Callable[[], None]) -> None:
+    """Run ``action`` if the open transaction of ``conn`` (or the savepoint it is in) is rolled
+    back, e.g. remove a file written for it. An ``OSError`` it raises is ignored."""
+    _frame(conn).on_rollback.append(action)
 
 
 def _schema_version(conn: sqlite3.Connection, path: Path) -> int:

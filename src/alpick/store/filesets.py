@@ -3,7 +3,13 @@
 Writing a set is: write the array file under a fresh name (temp file + rename), then in one
 transaction replace the set's row; if the transaction fails the new file is removed, and only
 after it commits is the file of the set it replaced removed. A reader therefore always finds a
-row whose file is complete.
+row whose file is complete. When the save runs inside a larger transaction
+(``ProjectStore.transaction``), "commits" and "fails" are that transaction's: a rollback of the
+whole removes the new file and keeps the old one.
+
+A ``kill -9`` between writing the file and committing leaves the file behind, named by no row.
+Such a file is harmless by design: nothing reads a file that no row names, and
+:func:`~alpick.store.arrays.fresh_file` never writes over an existing file.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from alpick.errors import AlpickError
-from alpick.store.db import transaction
+from alpick.store.db import on_commit, on_rollback, transaction
 
 _TABLES = frozenset({"embedding_sets", "prediction_sets", "score_sets"})
 
@@ -47,16 +53,18 @@ def commit_set(
     insert = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     try:
         with transaction(conn):
+            on_rollback(conn, lambda: file.unlink(missing_ok=True))
             if check is not None:
                 check(conn)
             old = conn.execute(f"SELECT file FROM {table} WHERE name = ?", (name,)).fetchone()
             conn.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
             conn.execute(insert, [name, rel, *columns.values()])
+            if old is not None and old[0] != rel:
+                replaced = state_dir / old[0]
+                on_commit(conn, lambda: replaced.unlink(missing_ok=True))
     except BaseException:
-        file.unlink(missing_ok=True)
+        file.unlink(missing_ok=True)  # also when the transaction could not even begin
         raise
-    if old is not None and old[0] != rel:
-        (state_dir / old[0]).unlink(missing_ok=True)
 
 
 def find_set(
