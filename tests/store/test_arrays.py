@@ -91,3 +91,13 @@ def test_many_samples_unpack(tmp_path: Path) -> None:
     save_npz(path, arrays)
     back = unpack_detections(load_npz(path))
     assert len(back) == n and len(back[n - 1]) == per
+
+
+def test_a_file_where_the_folder_goes_is_one_clear_error(tmp_path: Path) -> None:
+    from alpick.errors import AlpickError
+    from alpick.store.arrays import fresh_file
+
+    (tmp_path / "scores").write_text("not a folder")
+    with pytest.raises(AlpickError, match="a file is in its place"):
+        fresh_file(tmp_path / "scores", "set", ".npy")
+    assert fresh_file(tmp_path / "other", "set", ".npy") == tmp_path / "other" / "set.npy"

@@ -22,8 +22,16 @@ from alpick.formats.detections import Detections
 
 
 def fresh_file(folder: Path, name: str, suffix: str) -> Path:
-    """A path in ``folder`` for a new array file of set ``name``, never an existing one."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """A path in ``folder`` for a new array file of set ``name``, never an existing one.
+
+    Raises:
+        AlpickError: If the folder cannot be made (a file in its place, no permission).
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "a file is in its place" if isinstance(exc, FileExistsError) else exc.strerror
+        raise AlpickError(f"cannot make the project's folder {folder}: {reason}") from None
     path = folder / f"{name}{suffix}"
     while path.exists():
         path = folder / f"{name}.{secrets.token_hex(4)}{suffix}"
