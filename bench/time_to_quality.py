@@ -2,9 +2,10 @@
 
 Old: the detector's settings before the feature cache (the whole backbone but its stem trained
 from decoded, TLT-augmented images; 256x448, pyramid P2-P5, square anchors, AdamW lr 1e-3,
-batch 4, 12 epochs). New: today's defaults (``TrainConfig()``: settings fitted to the data,
-frozen stages computed once per image). Both train on the default orchard (300 train / 100 test,
-seed 0) and are evaluated on the test split after every epoch; evaluation time is not counted.
+batch 4, 12 epochs, NCHW convolutions). New: today's defaults (``TrainConfig()``: settings
+fitted to the data, frozen stages computed once per image, NHWC convolutions). Both train on
+the default orchard (300 train / 100 test, seed 0) and are evaluated on the test split after
+every epoch; evaluation time is not counted.
 A run stops at the first epoch that reaches the target (``train_detector(on_epoch=...)``). The
 two runs go one after the other in this process, each with the whole machine (``--threads``,
 default: every core, as ``alpick train`` runs), or side by side in two one-thread processes
@@ -40,6 +41,7 @@ OLD = {
     "lr": 1e-3,
     "batch_size": 4,
     "warmup_epochs": 1.0,
+    "channels_last": False,
 }
 
 

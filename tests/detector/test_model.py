@@ -71,3 +71,23 @@ def test_training_mode_returns_losses_and_accepts_negatives() -> None:
     losses = model([torch.rand(3, 64, 64), torch.rand(3, 64, 64)], targets)
     assert set(losses) == {"classification", "bbox_regression", "bbox_ctrness"}
     assert all(torch.isfinite(v) for v in losses.values())
+
+
+def test_channels_last_is_a_memory_order_not_another_model() -> None:
+    config = ModelConfig(input_size=(128, 96), levels=(3, 4))
+    torch.manual_seed(0)
+    nhwc = build_detector(config, 2, pretrained=False)
+    nchw = build_detector(config, 2, pretrained=False, channels_last=False)
+    nchw.load_state_dict(nhwc.state_dict())
+    stem = nhwc.backbone.body["stem"][0].weight
+    assert stem.is_contiguous(memory_format=torch.channels_last)
+    assert nchw.backbone.body["stem"][0].weight.is_contiguous()
+    assert nhwc.channels_last and not nchw.channels_last
+    for model in (nhwc, nchw):
+        model.eval().score_thresh = 0.0
+    image = torch.rand(3, 96, 128, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        a, b = nhwc([image])[0], nchw([image])[0]
+    assert len(a["boxes"]) == len(b["boxes"]) > 0
+    torch.testing.assert_close(a["scores"], b["scores"], rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(a["boxes"], b["boxes"], rtol=1e-4, atol=1e-3)

@@ -84,6 +84,8 @@ class TrainConfig:
             image when ``feature_cache`` is on.
         feature_cache: Compute the frozen stages once per image and train from their outputs
             (much faster; the only augmentation left is the horizontal flip).
+        channels_last: NHWC memory order for the convolutions (faster on CPU and GPU; the
+            weights are the same either way).
         steps: Optimizer steps of the run; ``epochs`` gives them as passes over the samples
             instead; neither = the default for this many images (see ``auto_steps``).
         arch, backbone, fpn_width, head_convs: See :class:`ModelConfig`.
@@ -99,6 +101,7 @@ class TrainConfig:
     warmup_epochs: float | None = None
     freeze: int = 1
     feature_cache: bool = True
+    channels_last: bool = True
     seed: int = 0
     num_workers: int = 0
     checkpoint_every: int = 10

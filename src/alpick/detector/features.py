@@ -140,16 +140,24 @@ def _unique(out: dict[str, Tensor]) -> dict[str, Tensor]:
 
 
 def stack_entries(
-    entries: Sequence[CacheEntry], device: torch.device, flips: Sequence[bool] | None = None
+    entries: Sequence[CacheEntry],
+    device: torch.device,
+    flips: Sequence[bool] | None = None,
+    *,
+    channels_last: bool = False,
 ) -> dict[str, Tensor]:
-    """A batch for ``PyramidBackbone.trunk`` from cache entries, flipping the maps asked for."""
+    """A batch for ``PyramidBackbone.trunk`` from cache entries, flipping the maps asked for.
+
+    ``channels_last`` puts the maps in NHWC order, as a model built with it wants them.
+    """
+    layout = torch.channels_last if channels_last else torch.contiguous_format
     keys = list(entries[0])
     batch: dict[str, Tensor] = {}
     for key in keys:
         maps = [e[key] for e in entries]
         if flips is not None:
             maps = [m.flip(-1) if f else m for m, f in zip(maps, flips, strict=True)]
-        batch[key] = torch.stack(maps).to(device, torch.float32)
+        batch[key] = torch.stack(maps).to(device, torch.float32).contiguous(memory_format=layout)
     if "x" not in batch:
         last = max((k for k in keys), key=lambda k: int(k))
         batch["x"] = batch[last]

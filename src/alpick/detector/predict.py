@@ -168,7 +168,9 @@ def _forward_batches(
     for start in range(0, len(paths), batch_size):
         chunk = list(paths[start : start + batch_size])
         entries = cache.get(model, split, size, chunk, fingerprint=fingerprint)
-        batch = stack_entries(entries, detector.device)
+        batch = stack_entries(
+            entries, detector.device, channels_last=getattr(model, "channels_last", False)
+        )
         outputs = forward_cached(model, batch, split, size)
         sizes = [(int(w), int(h)) for w, h in image_sizes(chunk)]
         yield outputs, sizes  # type: ignore[misc]

@@ -180,7 +180,12 @@ class _CachedData:
             yield (partial(self._forward, index, flips), len(index)), 0.0
 
     def _forward(self, index: list[int], flips: list[bool]) -> Any:
-        cached = stack_entries([self.entries[i] for i in index], self.device, flips)
+        cached = stack_entries(
+            [self.entries[i] for i in index],
+            self.device,
+            flips,
+            channels_last=getattr(self.model, "channels_last", False),
+        )
         targets = flip_targets([self.targets[i] for i in index], flips, self.input_size[0])
         targets = [{k: v.to(self.device) for k, v in t.items()} for t in targets]
         return forward_cached(self.model, cached, self.split, self.input_size, targets)
@@ -414,7 +419,11 @@ def train_detector(
 
     torch.manual_seed(config.seed)
     model = build_detector(
-        model_cfg, len(classes), weights=config.weights, pretrained=ckpt is None and start is None
+        model_cfg,
+        len(classes),
+        weights=config.weights,
+        pretrained=ckpt is None and start is None,
+        channels_last=config.channels_last,
     )
     if ckpt is not None or start is not None:
         load_model_state(model, ckpt or start)  # type: ignore[arg-type]
