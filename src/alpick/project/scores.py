@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
 from alpick.fileio import write_text_atomic
-from alpick.formats.detections import Detections
+from alpick.formats.detections import Classes, Detections
 from alpick.formats.labels_dir import load_prediction_dir
 from alpick.project.predictions import (
     check_prediction_folder,
@@ -124,11 +124,12 @@ def score_prediction_dir(
     names: Sequence[str] | None = None,
     reduction: str = "max",
     min_confidence: float = 0.0,
+    load: Callable[..., tuple[list[str], list[Detections], Classes]] = load_prediction_dir,
 ) -> ScoreReport:
     """Import a prediction folder as a prediction set, score it, store the scores.
 
     The score set gets the prediction set's name. Arguments as in :func:`score_folder` and
-    :func:`import_predictions`.
+    :func:`import_predictions`; ``load`` as in :func:`read_predictions`.
 
     Everything is read, checked and scored before anything is stored: a failure leaves the
     project as it was.
@@ -140,7 +141,7 @@ def score_prediction_dir(
     keys = check_score_names(names)
     check_reduction(reduction)
     check_min_confidence(min_confidence)
-    read = read_predictions(project, pred_dir, fmt, name=name)
+    read = read_predictions(project, pred_dir, fmt, name=name, load=load)
     scores, boxes, kept = _score(read.detections, keys, reduction, min_confidence)
     imported = store_predictions(project, read)
     record = imported.record

@@ -10,6 +10,7 @@ from alpick.simulate.runner import RoundResult, SimulationConfig, StageCallback,
 
 if TYPE_CHECKING:
     from alpick.detector.config import TrainConfig
+    from alpick.simulate.parallel import LineageExecutor
     from alpick.store.project import ProjectStore
 
 
@@ -25,6 +26,7 @@ def simulate_project(
     embeddings: str | None = None,
     on_stage: StageCallback | None = None,
     workers: int = 1,
+    executor: LineageExecutor | None = None,
 ) -> tuple[list[RoundResult], Path]:
     """Run (or resume) ``config`` on the project's labelled pool; write and return the report.
 
@@ -40,6 +42,7 @@ def simulate_project(
         on_stage: Called with (strategy, seed, round, stage) as work starts.
         workers: Run the strategies and seeds in this many parallel processes (one torch
             thread each).
+        executor: Run them there instead (e.g. Ray tasks); see :func:`run_simulation`.
 
     Raises:
         AlpickError: On bad settings or inputs.
@@ -63,5 +66,6 @@ def simulate_project(
         embeddings=emb,
         on_stage=on_stage,
         workers=workers,
+        executor=executor,
     )
     return rows, write_report(rows, out_dir)
