@@ -159,7 +159,8 @@ class Project(ProjectStore):
         """
         from alpick.store.names import read_filenames, resolve_names
 
-        ids = resolve_names(read_filenames(path), self.samples(), what=str(path))
+        names = read_filenames(path)
+        ids = resolve_names(names, self.samples, what=str(path), lookup=self.ids_of_paths)
         return self.create_tag(name, ids, config={"from_file": str(Path(path).resolve())})
 
     # --- humans in the loop: labelling tools ------------------------------------------------
