@@ -116,15 +116,21 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--root", type=Path, default=None, help="Work folder (default: /tmp).")
-    parser.add_argument("--keep", action="store_true", help="Keep the work folder.")
+    parser.add_argument(
+        "--keep", action="store_true", help="Keep the work folder (--root it again to reuse it)."
+    )
     args = parser.parse_args()
     root = args.root or Path(tempfile.mkdtemp(prefix="alpick-scale-"))
     scale = args.n / 1_000_000
     emb_mib = args.n * args.dim * 4 / MiB
     try:
         t0 = time.perf_counter()
-        build(root, args.n, args.dim)
-        print(f"built {args.n:,} images + prediction files in {time.perf_counter() - t0:.0f} s")
+        if (root / "emb.npy").is_file():  # a folder kept by --keep: the steps again
+            shutil.rmtree(root / ".alpick", ignore_errors=True)
+            print(f"reusing the files in {root}")
+        else:
+            build(root, args.n, args.dim)
+            print(f"built {args.n:,} images + prediction files in {time.perf_counter() - t0:.0f} s")
         print(f"embedding matrix: {args.n:,} x {args.dim} float32 = {emb_mib:,.0f} MiB")
         print(f"{'step':44} {'ours':>9} {'target':>9} {'ratio':>6} {'peak MiB':>9}")
 
