@@ -35,9 +35,10 @@ LAYERS: dict[str, int] = {
     "tlt": 5,
     "serve": 5,
     "simulate": 6,
-    "api": 7,
-    "demo": 8,
-    "cli": 9,
+    "distributed": 7,
+    "api": 8,
+    "demo": 9,
+    "cli": 10,
 }
 #: What a CLI module may import at run time: the facade, the demo, the error type, itself,
 #: the progress bar, and two data tables named in help texts: the label formats (``alpick init

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from alpick.data.orchard import generate_orchard
     from alpick.detector.config import TrainConfig
     from alpick.detector.train import TrainResult
+    from alpick.distributed.cluster import RayOptions, require_ray
     from alpick.evaluate.coco import EvalResult
     from alpick.project.embed import EmbedReport
     from alpick.project.evaluate import evaluate_folders
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from alpick.project.predictions import PredictionImport
     from alpick.project.scores import ScoreReport, format_scores_csv, score_folder, write_scores_csv
     from alpick.project.select import SelectionReport, read_config_file
-    from alpick.project.train import PredictReport, predict_to_folder
+    from alpick.project.train import PredictReport
     from alpick.select import SelectionConfig
     from alpick.select.presets import METHODS
     from alpick.simulate.report import merge_simulations
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "METHODS",
     "Project",
+    "RayOptions",
     "SimulationConfig",
     "SpecSettings",
     "TltWorkspace",
@@ -76,6 +78,7 @@ __all__ = [
     "merge_simulations",
     "predict_to_folder",
     "read_config_file",
+    "require_ray",
     "run_commands",
     "score_folder",
     "spec_summary",
@@ -85,6 +88,7 @@ __all__ = [
 #: The verbs that need no project, and the settings types, by the module that holds them.
 _LAZY = {
     "METHODS": "alpick.select.presets",
+    "RayOptions": "alpick.distributed.cluster",
     "SimulationConfig": "alpick.simulate.runner",
     "SpecSettings": "alpick.tlt.workspace",
     "TltWorkspace": "alpick.tlt.workspace",
@@ -97,8 +101,8 @@ _LAZY = {
     "generate_orchard": "alpick.data.orchard",
     "kitti_boxes": "alpick.tlt.yolo_v4",
     "merge_simulations": "alpick.simulate.report",
-    "predict_to_folder": "alpick.project.train",
     "read_config_file": "alpick.project.select",
+    "require_ray": "alpick.distributed.cluster",
     "run_commands": "alpick.tlt.commands",
     "score_folder": "alpick.project.scores",
     "spec_summary": "alpick.tlt.yolo_v4",
@@ -155,7 +159,8 @@ class Project(ProjectStore):
         """
         from alpick.store.names import read_filenames, resolve_names
 
-        ids = resolve_names(read_filenames(path), self.samples(), what=str(path))
+        names = read_filenames(path)
+        ids = resolve_names(names, self.samples, what=str(path), lookup=self.ids_of_paths)
         return self.create_tag(name, ids, config={"from_file": str(Path(path).resolve())})
 
     # --- humans in the loop: labelling tools ------------------------------------------------
@@ -232,16 +237,21 @@ class Project(ProjectStore):
 
     # --- embeddings ----------------------------------------------------------------------------
 
-    def embed(self, **settings: Any) -> EmbedReport:
+    def embed(self, *, ray: RayOptions | None = None, **settings: Any) -> EmbedReport:
         """Embed every sample into a named set, reusing and extending what it already holds
         (``alpick embed``); keyword settings as :func:`alpick.project.embed.embed_project`.
+        With ``ray``, the images are embedded on that Ray cluster (docs/scale.md).
 
         Raises:
             AlpickError: On bad settings, unreadable images (unless ``skip_bad``), or an empty
-                project.
+                project; with ``ray``, without Ray or a reachable cluster.
         """
         from alpick.project.embed import embed_project
 
+        if ray is not None:
+            from alpick.distributed import ray_embedder
+
+            settings["compute"] = ray_embedder(ray)
         return embed_project(self, **settings)
 
     def import_embeddings(
@@ -345,10 +355,12 @@ class Project(ProjectStore):
         scores: Sequence[str] | None = None,
         reduction: str = "max",
         min_confidence: float = 0.0,
+        ray: RayOptions | None = None,
     ) -> ScoreReport:
         """``alpick scores`` in a project: import a prediction folder (as
         :meth:`import_predictions`), compute the scores and store them as a score set of the
-        same name; both sets are stored in one transaction, after every check.
+        same name; both sets are stored in one transaction, after every check. With ``ray``,
+        the files (KITTI or YOLO) are read on that Ray cluster.
 
         Args:
             pred_dir: The prediction folder.
@@ -366,6 +378,11 @@ class Project(ProjectStore):
         """
         from alpick.project.scores import score_prediction_folder, store_scored_folder
 
+        options: dict[str, Any] = {}
+        if ray is not None:
+            from alpick.distributed import ray_prediction_loader
+
+            options["load"] = ray_prediction_loader(ray)
         scored = score_prediction_folder(
             self,
             Path(pred_dir),
@@ -374,6 +391,7 @@ class Project(ProjectStore):
             names=scores,
             reduction=reduction,
             min_confidence=min_confidence,
+            **options,
         )
         return store_scored_folder(self, scored)
 
@@ -586,24 +604,32 @@ class Project(ProjectStore):
     def predict(self, run: Path, out: Path, **options: Any) -> PredictReport:
         """Predict with a trained run on the project's images (or ``images``, or ``tag``'s
         samples): KITTI files in ``out`` and a prediction set; options as
-        :func:`alpick.project.train.predict_to_folder`."""
-        from alpick.project.train import predict_to_folder
-
+        :func:`predict_to_folder`."""
         return predict_to_folder(run, out, project=self, **options)
 
     # --- simulation and TLT --------------------------------------------------------------------
 
     def simulate(
-        self, config: SimulationConfig, train: TrainConfig, **options: Any
+        self,
+        config: SimulationConfig,
+        train: TrainConfig,
+        *,
+        ray: RayOptions | None = None,
+        **options: Any,
     ) -> tuple[list[RoundResult], Path]:
         """Run (or resume) a simulation on the project's labelled pool and write its report
         (``alpick simulate``); returns every round and the report's path.
 
         Options (``out_dir`` and ``test_labels`` required) as
-        :func:`alpick.simulate.on_project.simulate_project`.
+        :func:`alpick.simulate.on_project.simulate_project`. With ``ray`` each strategy and
+        seed is a task on that Ray cluster (``cpus_per_worker``/``gpus_per_worker`` each).
         """
         from alpick.simulate.on_project import simulate_project
 
+        if ray is not None:
+            from alpick.distributed import ray_lineages
+
+            options["executor"] = ray_lineages(ray)
         return simulate_project(self, config, train, **options)
 
     def tlt_boxes(self, tag: str | None = None) -> BoxSet:
@@ -611,3 +637,23 @@ class Project(ProjectStore):
         from alpick.tlt.yolo_v4 import project_boxes
 
         return project_boxes(self, tag)
+
+
+def predict_to_folder(
+    run: Path, out: Path, *, ray: RayOptions | None = None, **options: Any
+) -> PredictReport:
+    """Predict with a trained run (``alpick predict``): KITTI files in ``out``, and a prediction
+    set when ``project`` is given; options as :func:`alpick.project.train.predict_to_folder`.
+    With ``ray``, the images are predicted on that Ray cluster (docs/scale.md).
+
+    Raises:
+        AlpickError: As :func:`alpick.project.train.predict_to_folder`; with ``ray``, without
+            Ray or a reachable cluster, or when a worker cannot read an image.
+    """
+    from alpick.project.train import predict_to_folder as predict
+
+    if ray is not None:
+        from alpick.distributed import ray_predictor
+
+        options["predict"] = ray_predictor(ray)
+    return predict(run, out, **options)

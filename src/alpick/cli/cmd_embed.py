@@ -6,7 +6,17 @@ from pathlib import Path
 
 import typer
 
-from alpick.cli.common import err, open_project, out, output_file
+from alpick.cli.common import (
+    CPUS_PER_WORKER,
+    GPUS_PER_WORKER,
+    RAY,
+    RAY_WORKERS,
+    err,
+    open_project,
+    out,
+    output_file,
+    ray_settings,
+)
 from alpick.errors import AlpickError
 
 sub = typer.Typer(invoke_without_command=True, help="Embeddings of the project's images.")
@@ -34,12 +44,17 @@ def embed(
         help="Also draw a 2-D map (PCA) of the embeddings, coloured by tag.",
         callback=output_file,
     ),
+    ray: str | None = RAY,
+    ray_workers: int | None = RAY_WORKERS,
+    cpus_per_worker: float = CPUS_PER_WORKER,
+    gpus_per_worker: float | None = GPUS_PER_WORKER,
 ) -> None:
     """Embed the project's images (a subcommand instead: import, export, map)."""
     if ctx.invoked_subcommand is not None:
         return
     if ssl_epochs < 0 or batch_size < 1 or input_size < 32:
         raise AlpickError("--ssl-epochs must be >= 0, --batch-size >= 1, --input-size >= 32")
+    cluster = ray_settings(ray, ray_workers, cpus_per_worker, gpus_per_worker)
     with open_project() as project:
         report = project.embed(
             name=name,
@@ -51,6 +66,7 @@ def embed(
             ssl_epochs=ssl_epochs,
             skip_bad=skip_bad,
             device=device,
+            ray=cluster,
         )
         rec = report.record
         if report.embedded == 0:

@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from alpick.cli.common import err, in_project, open_project, out, output_file
+from alpick.cli.common import (
+    CPUS_PER_WORKER,
+    GPUS_PER_WORKER,
+    RAY,
+    RAY_WORKERS,
+    err,
+    in_project,
+    open_project,
+    out,
+    output_file,
+    ray_settings,
+)
 
 if TYPE_CHECKING:
     from alpick.project.scores import ScoreReport
@@ -51,6 +62,10 @@ def scores(
     score: list[str] | None = typer.Option(
         None, "--score", help="Compute only this score (repeatable; default: all)."
     ),
+    ray: str | None = RAY,
+    ray_workers: int | None = RAY_WORKERS,
+    cpus_per_worker: float = CPUS_PER_WORKER,
+    gpus_per_worker: float | None = GPUS_PER_WORKER,
 ) -> None:
     """Score predictions: inside a project they are stored as a prediction set and a score
     set (rows: the project's images); outside, rows are the prediction files.
@@ -60,6 +75,7 @@ def scores(
     from alpick.errors import AlpickError
 
     to_stdout = out_file is not None and str(out_file) == "-"
+    cluster = ray_settings(ray, ray_workers, cpus_per_worker, gpus_per_worker)
     if in_project():
         with open_project() as project:
             report = project.score_predictions(
@@ -69,6 +85,7 @@ def scores(
                 scores=score,
                 reduction=reduction,
                 min_confidence=min_confidence,
+                ray=cluster,
             )
         assert report.prediction_set is not None and report.score_set is not None
         where = (
@@ -78,6 +95,8 @@ def scores(
     else:
         if name is not None:
             raise AlpickError("--name names the sets stored in a project; no project found here")
+        if cluster is not None:
+            raise AlpickError("--ray scores the prediction files of a project; no project here")
         report = score_folder(
             predictions, fmt, names=score, reduction=reduction, min_confidence=min_confidence
         )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from alpick.cli.common import err, open_project, out, output_dir, parse_wxh
+from alpick.cli.common import RAY, err, open_project, out, output_dir, parse_wxh
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
@@ -63,9 +63,16 @@ def simulate(
     out_dir: Path = typer.Option(
         ..., "--out", help="Results folder; rerun to resume.", callback=output_dir
     ),
+    ray: str | None = RAY,
+    cpus_per_run: float = typer.Option(
+        1.0, help="With --ray: CPUs (and torch threads) of each strategy-and-seed task."
+    ),
+    gpus_per_run: float | None = typer.Option(
+        None, help="With --ray: GPUs of each task (default 1 when the cluster has any)."
+    ),
 ) -> None:
     """Compare selection strategies on a fully labelled pool: learning curves and a report."""
-    from alpick.api import SimulationConfig, TrainConfig
+    from alpick.api import RayOptions, SimulationConfig, TrainConfig
 
     config = SimulationConfig(
         strategies=tuple(s.strip().lower() for s in strategies.split(",") if s.strip()),
@@ -87,6 +94,9 @@ def simulate(
     if input_size:
         settings["input_size"] = parse_wxh(input_size, option="--input-size")
     train = TrainConfig(**settings)
+    cluster = None
+    if ray is not None:
+        cluster = RayOptions(ray, cpus_per_worker=cpus_per_run, gpus_per_worker=gpus_per_run)
     with open_project() as project, _stage_display(config) as stage:
         _, report = project.simulate(
             config,
@@ -98,6 +108,7 @@ def simulate(
             embeddings=embeddings,
             on_stage=stage,
             workers=workers,
+            ray=cluster,
         )
     out.print(f"report: {report}")
 

@@ -43,8 +43,8 @@ def show(
         tag = project.tag(name)
         paths = [s.path for s in project.tag_samples(name)]
     if fmt.lower() == "list":
-        for path in paths:
-            typer.echo(path)
+        if paths:
+            typer.echo("\n".join(paths))  # one write: a 100,000-image tag prints at once
         return
     record = {
         "name": tag.name,

@@ -8,12 +8,17 @@ from typing import Any
 import typer
 
 from alpick.cli.common import (
+    CPUS_PER_WORKER,
+    GPUS_PER_WORKER,
+    RAY,
+    RAY_WORKERS,
     err,
     open_project,
     out,
     output_dir,
     parse_wxh,
     project_output_dir,
+    ray_settings,
     seed_option,
     state,
 )
@@ -123,12 +128,17 @@ def predict(
     confidence_threshold: float = typer.Option(0.001, help="Lowest confidence written."),
     top_k: int = typer.Option(200, help="Most boxes per image."),
     batch_size: int = typer.Option(8, help="Images per forward pass."),
+    ray: str | None = RAY,
+    ray_workers: int | None = RAY_WORKERS,
+    cpus_per_worker: float = CPUS_PER_WORKER,
+    gpus_per_worker: float | None = GPUS_PER_WORKER,
 ) -> None:
     """Predict with a trained run: KITTI files with confidence (TLT inference's format)."""
     from alpick.api import predict_to_folder
 
     if not 0 <= confidence_threshold < 1 or top_k < 1 or batch_size < 1:
         raise AlpickError("need 0 <= --confidence-threshold < 1, --top-k >= 1, --batch-size >= 1")
+    cluster = ray_settings(ray, ray_workers, cpus_per_worker, gpus_per_worker)
     project = None
     if images is None or tag is not None or _project_exists():
         project = open_project()
@@ -145,6 +155,7 @@ def predict(
             confidence_threshold=confidence_threshold,
             top_k=top_k,
             batch_size=batch_size,
+            ray=cluster,
         )
     finally:
         if project is not None:

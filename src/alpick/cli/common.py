@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import typer
 from rich.console import Console
 
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
-    from alpick.api import Project
+    from alpick.api import Project, RayOptions
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -131,3 +132,44 @@ def seed_option(value: int | None) -> int | None:
     if value is not None and not 0 <= value <= MAX_SEED:
         raise AlpickError(f"--seed must be in [0, {MAX_SEED}] (2**63 - 1), got {value}")
     return value
+
+
+# --ray on embed, predict and scores (simulate has --cpus-per-run/--gpus-per-run instead of
+# the per-worker ones); docs/scale.md.
+
+
+def ray_address(value: str | None) -> str | None:
+    """Typer callback of ``--ray``: refuse it, saying how to install Ray, when Ray is missing."""
+    if value is not None:
+        from alpick.api import require_ray
+
+        require_ray()
+    return value
+
+
+RAY = typer.Option(
+    None,
+    "--ray",
+    metavar="ADDRESS",
+    callback=ray_address,
+    help="Run on a Ray cluster: auto (RAY_ADDRESS or `ray start` here), local (this machine "
+    "only), HOST:PORT or ray://HOST:PORT. Needs alpick[ray]; see docs/scale.md.",
+)
+RAY_WORKERS = typer.Option(
+    None, "--ray-workers", help="With --ray: model workers (default: one per GPU, else per CPUs)."
+)
+CPUS_PER_WORKER = typer.Option(1.0, "--cpus-per-worker", help="With --ray: CPUs of each worker.")
+GPUS_PER_WORKER = typer.Option(
+    None, "--gpus-per-worker", help="With --ray: GPUs of each worker (default 1 if there are any)."
+)
+
+
+def ray_settings(
+    address: str | None, workers: int | None, cpus: float, gpus: float | None
+) -> RayOptions | None:
+    """The ``--ray`` options as the facade takes them (``None`` without ``--ray``)."""
+    if address is None:
+        return None
+    from alpick.api import RayOptions
+
+    return RayOptions(address, workers=workers, cpus_per_worker=cpus, gpus_per_worker=gpus)

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from alpick.embed.backbones import build_backbone
+from alpick.embed.backbones import Backbone, build_backbone
 from alpick.embed.pipeline import EmbedResult, OnBatch, embed_images
 from alpick.embed.ssl import finetune_simclr
 from alpick.embed.weights import save_backbone
 
-__all__ = ["compute_embeddings"]
+__all__ = ["compute_embeddings", "embedding_meta"]
 
 
 def compute_embeddings(
@@ -88,11 +88,15 @@ def compute_embeddings(
         progress=progress,
         on_batch=on_batch,
     )
-    metadata: dict[str, Any] = {
+    return result, embedding_meta(backbone, input_size)
+
+
+def embedding_meta(backbone: Backbone, input_size: int) -> dict[str, Any]:
+    """The metadata that identifies the embedding space of ``backbone`` at ``input_size``."""
+    return {
         "model": backbone.name,
         "input_size": input_size,
         "dim": backbone.dim,
         "weights_hash": backbone.weights_hash,
         "ssl_epochs": int(backbone.info.get("ssl_epochs", 0)),
     }
-    return result, metadata

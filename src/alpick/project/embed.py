@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,6 +13,7 @@ from numpy.typing import NDArray
 from alpick.errors import AlpickError
 
 if TYPE_CHECKING:
+    from alpick.embed.pipeline import EmbedResult
     from alpick.store.project import ProjectStore
     from alpick.store.records import EmbeddingSet
 
@@ -51,6 +53,7 @@ def embed_project(
     skip_bad: bool = False,
     device: str | None = None,
     progress: bool = True,
+    compute: Callable[..., tuple[EmbedResult, dict[str, Any]]] | None = None,
 ) -> EmbedReport:
     """Embed every sample of the project into the set ``name``, reusing what it already holds.
 
@@ -58,6 +61,8 @@ def embed_project(
     only images added to the project since are embedded and appended. With ``ssl_epochs > 0``
     the backbone is first fine-tuned on the project's images with SimCLR and saved in
     ``.alpick/models/<name>.pt``; later calls embed new images with that saved backbone.
+    ``compute`` replaces :func:`alpick.embed.compute_embeddings` (same arguments and result),
+    e.g. to embed on a Ray cluster; the store is written here, by this process only.
 
     Raises:
         AlpickError: On bad settings, when images cannot be decoded (unless ``skip_bad``, which
@@ -65,6 +70,8 @@ def embed_project(
             selection never picks them), or when the project is empty.
     """
     from alpick.embed import compute_embeddings
+
+    compute = compute or compute_embeddings
 
     samples = project.samples()
     if not samples:
@@ -85,7 +92,7 @@ def embed_project(
     todo = [*retry.tolist(), *range(start, len(paths))]
     if ssl_epochs:
         ssl_out.parent.mkdir(parents=True, exist_ok=True)
-    result, meta = compute_embeddings(
+    result, meta = compute(
         [paths[i] for i in todo],
         model=model,
         weights=weights,

@@ -8,6 +8,7 @@ KITTI files or the platform successor's layout.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,9 +113,17 @@ class PredictionRead:
 
 
 def read_predictions(
-    project: ProjectStore, pred_dir: Path, fmt: str = "kitti", *, name: str | None = None
+    project: ProjectStore,
+    pred_dir: Path,
+    fmt: str = "kitti",
+    *,
+    name: str | None = None,
+    load: Callable[..., tuple[list[str], list[Detections], Classes]] = load_prediction_dir,
 ) -> PredictionRead:
     """Read and check a prediction folder against the project's samples; store nothing.
+
+    ``load`` reads the files (:func:`~alpick.formats.labels_dir.load_prediction_dir`, or a
+    drop-in that reads them elsewhere, e.g. on a Ray cluster).
 
     Raises:
         AlpickError: As :func:`import_predictions`.
@@ -128,7 +137,7 @@ def read_predictions(
         raise AlpickError("the project has no images (run `alpick init`)")
     without, orphans = _match_txt_files(pred_dir, samples) if fmt in TXT_FORMATS else (0, ())
     images = [(s.path, s.width, s.height) for s in samples]
-    _, dets, classes = load_prediction_dir(pred_dir, fmt, images=images, classes=project.classes())
+    _, dets, classes = load(pred_dir, fmt, images=images, classes=project.classes())
     for sample, det in zip(samples, dets, strict=True):
         conf = det.confidence
         if conf is not None and len(conf) and not ((conf >= 0) & (conf <= 1)).all():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
 from alpick.fileio import write_text_atomic
-from alpick.formats.detections import Detections
+from alpick.formats.detections import Classes, Detections
 from alpick.formats.labels_dir import load_prediction_dir
 from alpick.project.predictions import (
     PredictionRead,
@@ -144,12 +144,14 @@ def score_prediction_folder(
     names: Sequence[str] | None = None,
     reduction: str = "max",
     min_confidence: float = 0.0,
+    load: Callable[..., tuple[list[str], list[Detections], Classes]] = load_prediction_dir,
 ) -> ScoredFolder:
     """Read, check and score a prediction folder against the project; store nothing.
 
     :func:`store_scored_folder` then stores it as a prediction set and a score set of the same
     name (``alpick scores``): everything is read, checked and scored before anything is stored.
-    Arguments as in :func:`score_folder` and :func:`import_predictions`.
+    Arguments as in :func:`score_folder` and :func:`import_predictions`; ``load`` as in
+    :func:`read_predictions` (e.g. reading the folder on a Ray cluster).
 
     Raises:
         AlpickError: As :func:`import_predictions`, for an unknown score or reduction, a
@@ -158,7 +160,7 @@ def score_prediction_folder(
     keys = check_score_names(names)
     check_reduction(reduction)
     check_min_confidence(min_confidence)
-    read = read_predictions(project, pred_dir, fmt, name=name)
+    read = read_predictions(project, pred_dir, fmt, name=name, load=load)
     scores, boxes, kept = _score(read.detections, keys, reduction, min_confidence)
     return ScoredFolder(read, scores, boxes, kept, float(min_confidence))
 

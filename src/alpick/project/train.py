@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alpick.errors import AlpickError
-from alpick.formats.detections import Classes
+from alpick.formats.detections import Classes, Detections
 from alpick.project.predictions import write_kitti_folder
 
 if TYPE_CHECKING:
@@ -107,12 +107,15 @@ def predict_to_folder(
     top_k: int = 200,
     batch_size: int = 8,
     progress: bool = True,
+    predict: Callable[..., list[Detections]] | None = None,
 ) -> PredictReport:
     """Predict with a trained run; write KITTI files and store a prediction set.
 
     Images come from ``images`` (a folder), or the samples of ``tag``, or every sample of the
     project. Predictions on the project's images are stored as prediction set ``name``
     (default: the run folder's name), with class probabilities, for ``alpick scores/select``.
+    ``predict`` replaces :func:`alpick.detector.predict.predict_images` (same arguments and
+    result), e.g. to predict on a Ray cluster; files and the set are written here only.
 
     Raises:
         AlpickError: For a missing run or checkpoint, an empty image list, or bad settings.
@@ -120,6 +123,7 @@ def predict_to_folder(
     from alpick.detector.predict import load_detector, predict_images
     from alpick.store.scan import find_images
 
+    predict = predict or predict_images
     if images is not None and tag is not None:
         raise AlpickError("give --images or --tag, not both")
     detector = load_detector(run)
@@ -142,7 +146,7 @@ def predict_to_folder(
                 store_ids = [int(ids[index[r]]) for r in rels]
     if not rels:
         raise AlpickError(f"no images to predict on in {root}")
-    dets = predict_images(
+    dets = predict(
         detector,
         [root / r for r in rels],
         confidence_threshold=confidence_threshold,

@@ -16,6 +16,7 @@ from alpick.simulate.runner import (
 
 if TYPE_CHECKING:
     from alpick.detector.config import TrainConfig
+    from alpick.simulate.parallel import LineageExecutor
     from alpick.store.project import ProjectStore
 
 
@@ -32,6 +33,7 @@ def simulate_project(
     on_stage: StageCallback | None = None,
     workers: int = 1,
     detector: DetectorAdapter | None = None,
+    executor: LineageExecutor | None = None,
 ) -> tuple[list[RoundResult], Path]:
     """Run (or resume) ``config`` on the project's labelled pool; write and return the report.
 
@@ -48,6 +50,7 @@ def simulate_project(
         workers: Run the strategies and seeds in this many parallel processes (one torch
             thread each).
         detector: The learner (default: alpick's detector with the ``train`` settings).
+        executor: Run them there instead (e.g. Ray tasks); see :func:`run_simulation`.
 
     Raises:
         AlpickError: On bad settings or inputs.
@@ -71,5 +74,6 @@ def simulate_project(
         embeddings=emb,
         on_stage=on_stage,
         workers=workers,
+        executor=executor,
     )
     return rows, write_report(rows, out_dir)

@@ -16,8 +16,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +27,9 @@ from alpick.errors import AlpickError
 from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Detections
 from alpick.select.presets import METHODS, method_needs
+
+if TYPE_CHECKING:
+    from alpick.simulate.parallel import Lineage, LineageExecutor
 
 ROUNDS_FILE = "rounds.jsonl"
 CONFIG_FILE = "config.json"
@@ -305,12 +309,16 @@ def run_simulation(
     embeddings: NDArray[np.float32] | None = None,
     on_stage: StageCallback | None = None,
     workers: int = 1,
+    executor: LineageExecutor | None = None,
 ) -> list[RoundResult]:
     """Run (or resume) the simulation; returns every round, finished earlier or now.
 
     With ``workers`` > 1 the strategies and seeds run in parallel processes of one torch thread
     each (the detector, the evaluator and the data must then be picklable); the rounds are
-    the same as in one process, only their order in ``rounds.jsonl`` differs.
+    the same as in one process, only their order in ``rounds.jsonl`` differs. ``executor``
+    runs them elsewhere instead (e.g. as Ray tasks, :mod:`alpick.distributed.simulate`): each
+    job appends its rounds to ``rounds.jsonl`` as they end, so ``out_dir`` must be on storage
+    the workers share.
 
     Raises:
         AlpickError: On inconsistent settings or a folder holding another simulation.
@@ -326,11 +334,15 @@ def run_simulation(
     run = _Run(pool, test, classes, detector, config, out_dir, evaluator, embeddings,
                on_stage or (lambda *_: None))  # fmt: skip
     lineages = [(strategy, seed) for strategy in config.strategies for seed in config.seeds]
+    if executor is not None:
+        return rows + _run_elsewhere(run, lineages, rows, executor)
     if workers <= 1 or len(lineages) <= 1:
         for strategy, seed in lineages:
             rows += _run_lineage(run, strategy, seed, rows)
         return rows
-    return rows + _run_in_processes(run, lineages, rows, workers)
+    from alpick.simulate.parallel import in_processes
+
+    return rows + _run_elsewhere(run, lineages, rows, in_processes(workers))
 
 
 def _run_lineage(
@@ -353,34 +365,24 @@ def _run_lineage(
     return new
 
 
-def _one_thread() -> None:
-    import torch
-
-    torch.set_num_threads(1)
-
-
-def _run_in_processes(
-    run: _Run, lineages: list[tuple[str, int]], rows: list[RoundResult], workers: int
+def _run_elsewhere(
+    run: _Run, lineages: list[Lineage], rows: list[RoundResult], execute: LineageExecutor
 ) -> list[RoundResult]:
-    """Each strategy and seed in a process of its own (one torch thread each), ``workers`` at
-    a time; the stage callback hears of each lineage as it ends."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    quiet = replace(run, stage=_no_stage)
-    context = multiprocessing.get_context("spawn")
+    """Each strategy and seed as a job of ``execute`` (processes, a cluster); the stage
+    callback hears of each lineage as it ends. Paths are made absolute for the workers."""
+    quiet = replace(
+        run,
+        stage=_no_stage,
+        out_dir=run.out_dir.absolute(),
+        pool=replace(run.pool, paths=[p.absolute() for p in run.pool.paths]),
+        test=replace(run.test, paths=[p.absolute() for p in run.test.paths]),
+    )
+    jobs = {(s, seed): partial(_run_lineage, quiet, s, seed, rows) for s, seed in lineages}
     new: list[RoundResult] = []
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
-        futures = {
-            pool.submit(_run_lineage, quiet, strategy, seed, rows): (strategy, seed)
-            for strategy, seed in lineages
-        }
-        for future in as_completed(futures):
-            strategy, seed = futures[future]
-            finished = future.result()
-            new += finished
-            last = finished[-1].round if finished else run.config.rounds
-            run.stage(strategy, seed, last, "done")
+    for (strategy, seed), finished in execute(jobs):
+        new += finished
+        last = finished[-1].round if finished else run.config.rounds
+        run.stage(strategy, seed, last, "done")
     return new
 
 

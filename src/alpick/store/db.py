@@ -285,3 +285,17 @@ def create(path: Path, settings: dict[str, str]) -> None:
                 conn.executemany("INSERT INTO settings VALUES (?, ?)", sorted(settings.items()))
         finally:
             conn.close()
+
+
+#: Values per ``IN (...)`` list: under SQLite's smallest limit on bound parameters (999).
+IN_CHUNK = 900
+
+
+def select_in(
+    conn: sqlite3.Connection, sql: str, values: Sequence[Any]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql`` (which ends in ``IN ({})``) for all ``values``, a chunk at a time:
+    indexed look-ups of just these values, not a scan of the table."""
+    for lo in range(0, len(values), IN_CHUNK):
+        chunk = values[lo : lo + IN_CHUNK]
+        yield from conn.execute(sql.format(",".join("?" * len(chunk))), chunk)

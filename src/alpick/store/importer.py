@@ -91,7 +91,7 @@ def import_samples(
             "INSERT INTO labels (sample_id, class_id, x0, y0, x1, y1) VALUES (?, ?, ?, ?, ?, ?)",
             _label_rows(labels, ids, class_map),
         )
-    added_boxes = [len(labels[i.path]) for i in infos]
+    added_boxes = [len(labels[i.path]) if i.path in labels else 0 for i in infos]
     return ImportReport(
         added=len(infos),
         unchanged=len(paths) - len(infos),

@@ -64,7 +64,8 @@ def load_labels(
     boxes. For COCO, ``labels_dir`` may also be the ``.json`` file itself.
 
     Returns:
-        Boxes per image path (every path present, empty when unlabelled) and the class names.
+        Boxes per image path (every path present, empty when unlabelled; no path at all when
+        there is no labels folder) and the class names.
 
     Raises:
         AlpickError: On a label without an image or bad label content (file and line).
@@ -73,6 +74,6 @@ def load_labels(
     if not labels_dir.exists() or (
         fmt == "coco" and labels_dir.is_dir() and not any(labels_dir.glob("*.json"))
     ):
-        return {p: Detections.empty() for p, _, _ in images}, Classes()
+        return {}, Classes()  # a million empty entries would cost a re-scan seconds
     check_label_files(labels_dir, fmt, images)
     return load_label_dir(labels_dir, fmt, images)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from alpick.errors import AlpickError
@@ -39,13 +39,22 @@ def _preview(names: Sequence[str], limit: int = 3) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def resolve_names(names: Sequence[str], samples: Sequence[Sample], *, what: str) -> list[int]:
+def resolve_names(
+    names: Sequence[str],
+    samples: Sequence[Sample] | Callable[[], Sequence[Sample]],
+    *,
+    what: str,
+    lookup: Callable[[list[str]], Mapping[str, int]] | None = None,
+) -> list[int]:
     """Sample ids of ``names``, each an image's relative path or its bare file name.
 
     Args:
         names: Image names, in the caller's order.
-        samples: The project's samples.
+        samples: The project's samples, or a call returning them (then called only when a name
+            is not a relative path, to match bare file names).
         what: Where the names come from, for error messages (e.g. a file name).
+        lookup: Relative paths to sample ids for the paths among the names that are in the
+            project (e.g. indexed database look-ups); default: from ``samples``.
 
     Returns:
         The sample id of each name, in the same order.
@@ -54,15 +63,20 @@ def resolve_names(names: Sequence[str], samples: Sequence[Sample], *, what: str)
         AlpickError: If a name is unknown, ambiguous (a bare name shared by several images) or
             names the same sample twice; the message lists the first few offenders.
     """
-    by_path = {s.path: s.id for s in samples}
+    normalized = [_normalize(raw) for raw in names]
+    if lookup is None:
+        everything = samples() if callable(samples) else samples
+        by_path: Mapping[str, int] = {s.path: s.id for s in everything}
+    else:
+        by_path = lookup(normalized)
     by_base: dict[str, list[int]] = defaultdict(list)
-    for s in samples:
-        by_base[s.path.rsplit("/", 1)[-1]].append(s.id)
+    if any(name not in by_path for name in normalized):
+        for sample in samples() if callable(samples) else samples:
+            by_base[sample.path.rsplit("/", 1)[-1]].append(sample.id)
     ids: list[int] = []
     unknown: list[str] = []
     ambiguous: list[str] = []
-    for raw in names:
-        name = _normalize(raw)
+    for name in normalized:
         if name in by_path:
             ids.append(by_path[name])
         elif len(by_base.get(name, ())) == 1:

@@ -458,10 +458,21 @@ class ProjectStore(Artifacts):
         return {s.id: s for s in self.samples()}
 
     def tag_samples(self, name: str) -> list[Sample]:
-        """The samples of tag ``name``, in its order."""
-        tag = self.tag(name)
-        by_id = self._by_id()
-        return [by_id[i] for i in tag.sample_ids]
+        """The samples of tag ``name``, in its order (one indexed join, whatever the pool)."""
+        tag_id = self._conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
+        if tag_id is None:
+            self.tag(name)  # the error that lists the tags
+        rows = self._conn.execute(
+            "SELECT s.id, s.path, s.width, s.height, s.hash FROM tag_members m "
+            "JOIN samples s ON s.id = m.sample_id WHERE m.tag_id = ? ORDER BY m.position",
+            tag_id,
+        )
+        return [Sample(*r) for r in rows]
+
+    def ids_of_paths(self, paths: Sequence[str]) -> dict[str, int]:
+        """Sample id of each of ``paths`` that is in the project (indexed look-ups)."""
+        sql = "SELECT path, id FROM samples WHERE path IN ({})"
+        return dict(_db.select_in(self._conn, sql, list(paths)))
 
     def added_samples(self, name: str) -> list[Sample]:
         """The samples tag ``name`` added over its parent (all of them without a parent)."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from alpick.errors import AlpickError
-from alpick.store.db import to_json, transaction, utc_now
+from alpick.store.db import select_in, to_json, transaction, utc_now
 from alpick.store.names import check_name
 from alpick.store.records import Tag
 
@@ -102,7 +102,7 @@ def create_tag(
             if found is None:
                 raise _unknown(conn, parent)
             parent_id = found[0]
-        known = {r[0] for r in conn.execute("SELECT id FROM samples")}
+        known = {r[0] for r in select_in(conn, "SELECT id FROM samples WHERE id IN ({})", ids)}
         missing = [i for i in ids if i not in known]
         if missing:
             raise AlpickError(f"unknown sample id(s) {missing[:5]} for tag {name!r}")
