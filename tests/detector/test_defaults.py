@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -65,10 +66,15 @@ def test_too_few_boxes_fall_back_to_every_level() -> None:
 def test_schedule_is_in_steps_not_epochs() -> None:
     few, many = plan_schedule(TrainConfig(), 40), plan_schedule(TrainConfig(), 4000)
     assert few.epochs > 5 * many.epochs  # a small set gets many more passes
-    assert few.steps == auto_steps(40, 4) and few.steps >= 100
-    assert plan_schedule(TrainConfig(epochs=3), 40) == type(few)(30, 10, 3, 3)
-    assert plan_schedule(TrainConfig(steps=7), 40).epochs == 1
-    assert plan_schedule(TrainConfig(steps=25, warmup_epochs=1.0), 40).warmup == 10
+    assert few.steps == auto_steps(40, 1) == 1600  # at least 1,600 images seen
+    assert many.steps == 6 * 4000  # six epochs
+    # the same images whatever the batch: 4x fewer steps of batch 4
+    assert auto_steps(40, 4) == 400 and auto_steps(4000, 4) == 6000
+    assert auto_steps(100_000, 4) == 20_000  # at most 80,000 images
+    four = TrainConfig(batch_size=4)
+    assert plan_schedule(replace(four, epochs=3), 40) == type(few)(30, 10, 3, 3)
+    assert plan_schedule(replace(four, steps=7), 40).epochs == 1
+    assert plan_schedule(replace(four, steps=25, warmup_epochs=1.0), 40).warmup == 10
 
 
 def test_fit_config_keeps_what_the_user_gave(tmp_path: Path) -> None:

@@ -34,7 +34,8 @@ from alpick.progress import Advance, progress_bar
 METRICS = "metrics.csv"
 LOSS_PLOT = "loss.png"
 MIN_LR_FACTOR = 0.01  # the cosine ends at 1% of the peak learning rate
-AUTO_MIN_STEPS, AUTO_EPOCHS, AUTO_MAX_STEPS = 400, 6, 20_000
+# The default schedule, in images seen: at least 1,600, six epochs, at most 80,000.
+AUTO_MIN_IMAGES, AUTO_EPOCHS, AUTO_MAX_IMAGES = 1_600, 6, 80_000
 
 
 @dataclass
@@ -300,9 +301,13 @@ class Schedule:
 
 
 def auto_steps(n_samples: int, batch_size: int) -> int:
-    """The default schedule length (see ``docs/detector.md``, "Defaults that fit the data")."""
+    """The default schedule length (see ``docs/detector.md``, "Defaults that fit the data").
+
+    Six epochs, but at least 1,600 and at most 80,000 images seen, in steps of ``batch_size``.
+    """
     per_epoch = math.ceil(n_samples / batch_size)
-    return max(AUTO_MIN_STEPS, min(AUTO_EPOCHS * per_epoch, AUTO_MAX_STEPS))
+    least, most = math.ceil(AUTO_MIN_IMAGES / batch_size), math.ceil(AUTO_MAX_IMAGES / batch_size)
+    return max(least, min(AUTO_EPOCHS * per_epoch, most))
 
 
 def plan_schedule(config: TrainConfig, n_samples: int) -> Schedule:

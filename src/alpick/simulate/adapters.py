@@ -109,7 +109,7 @@ class BuiltinDetector:
             list(images),
             confidence_threshold=self.confidence_threshold,
             top_k=self.top_k,
-            batch_size=self.config.batch_size,
+            batch_size=max(8, self.config.batch_size),
             progress=self.progress,
             cache=self.cache,
         )
