@@ -86,6 +86,7 @@ def test_missing_rounds_and_reference() -> None:
     table = seed_curves(partial)
     assert list(table["random"].n_labelled) == [10, 20, 30]  # only shared counts
     assert compare_to_reference([r for r in rows if r.strategy != "random"]) == []
+    assert seed_curves([]) == {} and compare_to_reference([]) == []
 
 
 def test_report_has_the_paired_table_only_with_several_seeds() -> None:

@@ -53,6 +53,8 @@ class SeedCurves:
 def seed_curves(rows: Sequence[RoundResult], metric: str = "AP50") -> dict[str, SeedCurves]:
     """Each strategy's per-seed curves on the labelled counts every strategy shares."""
     strategies = list(dict.fromkeys(r.strategy for r in rows))
+    if not strategies:
+        return {}
     counts = sorted(
         set.intersection(*({r.n_labelled for r in rows if r.strategy == s} for s in strategies))
     )
