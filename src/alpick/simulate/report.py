@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from alpick.errors import AlpickError
 from alpick.fileio import atomic_open, write_text_atomic
 from alpick.simulate.runner import RoundResult, load_rounds
-from alpick.simulate.stats import Interval, compare_to_reference
+from alpick.simulate.stats import Interval, area, compare_to_reference, reach
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,7 @@ def area_under_curve(curve: Curve) -> float:
 
     A curve with a single point has that point's value.
     """
-    x, y = curve.n_labelled.astype(np.float64), curve.mean
-    if len(x) == 1:
-        return float(y[0])
-    return float(np.trapezoid(y, x) / (x[-1] - x[0]))
+    return float(area(curve.n_labelled.astype(np.float64), curve.mean)[0])
 
 
 def labels_to_reach(curve: Curve, target: float) -> float | None:
@@ -69,14 +66,8 @@ def labels_to_reach(curve: Curve, target: float) -> float | None:
 
     Returns ``None`` when the curve never reaches it.
     """
-    x, y = curve.n_labelled.astype(np.float64), curve.mean
-    for i in range(len(x)):
-        if y[i] >= target:
-            if i == 0:
-                return float(x[0])
-            x0, x1, y0, y1 = x[i - 1], x[i], y[i - 1], y[i]
-            return float(x0 + (target - y0) * (x1 - x0) / (y1 - y0)) if y1 != y0 else float(x1)
-    return None
+    need = reach(curve.n_labelled.astype(np.float64), curve.mean, target)
+    return need if np.isfinite(need) else None
 
 
 def write_results(rows: Sequence[RoundResult], out_dir: Path) -> tuple[Path, Path]:
