@@ -18,9 +18,10 @@ from ``wait4``) against the issue's targets:
 The targets are for 1,000,000 samples; with ``--n`` smaller they scale down linearly (the
 matvec ratio does not depend on N). ``embed import`` is timed too (it feeds ``select``).
 The baseline of the CORESET row is measured here: 1,000 products ``X @ v`` over the same
-matrix, in this process. Each row prints ours, the target (or baseline) and their ratio.
+matrix, in a child process with the same BLAS threads as the ``alpick`` steps (``--threads``,
+default every core). Each row prints ours, the target (or baseline) and their ratio.
 
-    nice -n 10 python bench/scale.py                 # 1,000,000 samples (~20 min, ~10 GB disk)
+    nice -n 10 python bench/scale.py                 # 1,000,000 samples (~10 min, ~10 GB disk)
     nice -n 10 python bench/scale.py --n 100000      # a quick look
 """
 
@@ -82,14 +83,14 @@ def build(root: Path, n: int, dim: int) -> None:
     np.save(root / "emb.npy", rng.standard_normal((n, dim), dtype=np.float32))
 
 
-def run(root: Path, *args: str) -> tuple[float, float]:
-    """Seconds and peak resident MiB of ``alpick ARGS`` run in ``root``."""
-    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+def run(root: Path, threads: int, *args: str) -> tuple[float, float]:
+    """Seconds and peak resident MiB of ``alpick ARGS`` run in ``root`` with ``threads``
+    BLAS/OpenMP threads (0: every core)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "alpick", *args],
         cwd=root,
-        env=env,
+        env=_thread_env(threads),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -102,19 +103,46 @@ def run(root: Path, *args: str) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024  # KiB on Linux
 
 
-def matvecs(root: Path, picks: int) -> float:
-    """Seconds for ``picks`` products ``X @ v`` over the embedding matrix (the memory bound)."""
-    x = np.load(root / "emb.npy")
-    start = time.perf_counter()
-    for i in range(picks):
-        x @ x[i]
-    return time.perf_counter() - start
+def _thread_env(threads: int) -> dict[str, str]:
+    count = str(threads or os.cpu_count() or 1)
+    return {**os.environ, "OMP_NUM_THREADS": count, "OPENBLAS_NUM_THREADS": count}
+
+
+#: The CORESET baseline, run as its own process with the same threads as ``alpick``.
+MATVECS = """
+import sys, time, numpy as np
+x = np.load("emb.npy")
+start = time.perf_counter()
+for i in range({picks}):
+    x @ x[i]
+sys.stderr.write(repr(time.perf_counter() - start))
+"""
+
+
+def matvecs(root: Path, picks: int, threads: int) -> float:
+    """Seconds for ``picks`` products ``X @ v`` over the embedding matrix (the memory bound),
+    in a child process with the same thread settings as the ``alpick`` steps."""
+    done = subprocess.run(
+        [sys.executable, "-c", MATVECS.format(picks=picks)],
+        cwd=root,
+        env=_thread_env(threads),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stderr)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="BLAS/OpenMP threads of every step and of the baseline (default: every core).",
+    )
     parser.add_argument("--root", type=Path, default=None, help="Work folder (default: /tmp).")
     parser.add_argument(
         "--keep", action="store_true", help="Keep the work folder (--root it again to reuse it)."
@@ -134,28 +162,30 @@ def main() -> None:
         print(f"embedding matrix: {args.n:,} x {args.dim} float32 = {emb_mib:,.0f} MiB")
         print(f"{'step':44} {'ours':>9} {'target':>9} {'ratio':>6} {'peak MiB':>9}")
 
-        def row(step: str, seconds: float, target: float, peak: float) -> None:
+        def step(*command: str) -> tuple[float, float]:
+            return run(root, args.threads, *command)
+
+        def row(name: str, seconds: float, target: float, peak: float) -> None:
             print(
-                f"{step:44} {seconds:8.1f}s {target:8.1f}s {seconds / target:6.2f} {peak:9,.0f}",
+                f"{name:44} {seconds:8.1f}s {target:8.1f}s {seconds / target:6.2f} {peak:9,.0f}",
                 flush=True,
             )
 
-        row("init (headers only)", *_first(run(root, "init"), 240 * scale))
-        row("init again, nothing changed", *_first(run(root, "init"), 30 * scale))
+        row("init (headers only)", *_first(step("init"), 240 * scale))
+        row("init again, nothing changed", *_first(step("init"), 30 * scale))
         row("tag create (100,000)", *_first(
-            run(root, "tag", "create", "big", "--from-file", "tag.txt"), 2.0))  # fmt: skip
-        row("tag show (100,000)", *_first(run(root, "tag", "show", "big"), 2.0))
-        seconds, peak = run(
-            root, "embed", "import", "emb.npy", "--filenames", "names.txt", "--name", "emb"
-        )
+            step("tag", "create", "big", "--from-file", "tag.txt"), 2.0))  # fmt: skip
+        row("tag show (100,000)", *_first(step("tag", "show", "big"), 2.0))
+        seconds, peak = step("embed", "import", "emb.npy", "--filenames", "names.txt",
+                             "--name", "emb")  # fmt: skip
         print(f"{'embed import (no target)':44} {seconds:8.1f}s {'':>9} {'':>6} {peak:9,.0f}")
-        bound = matvecs(root, PICKS)
-        seconds, peak = run(root, "select", "--method", "CORESET", "--n-samples", str(PICKS),
-                            "--new-tag", "core", "--embeddings", "emb")  # fmt: skip
+        bound = matvecs(root, PICKS, args.threads)
+        seconds, peak = step("select", "--method", "CORESET", "--n-samples", str(PICKS),
+                             "--new-tag", "core", "--embeddings", "emb")  # fmt: skip
         row(f"select CORESET {PICKS:,} (vs {PICKS:,} matvecs)", seconds, bound * 1.3, peak)
         print(f"{'':44} (1,000 matvecs: {bound:.1f} s; ours / matvecs = {seconds / bound:.2f})")
         row("scores over the prediction files", *_first(
-            run(root, "scores", "--predictions", "preds"), 60 * scale))  # fmt: skip
+            step("scores", "--predictions", "preds"), 60 * scale))  # fmt: skip
         print(f"peak memory target: {2048 + emb_mib:,.0f} MiB (2 GiB + the embedding matrix)")
     finally:
         if not args.keep:

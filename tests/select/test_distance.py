@@ -63,3 +63,25 @@ def test_min_distance_rejects_bad_features() -> None:
         MinDistance(np.array([[np.inf, 0.0]]))
     with pytest.raises(SelectionError):
         MinDistance(np.zeros(3))
+
+
+def test_l2_normalize_in_place_scales_the_given_matrix() -> None:
+    x = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 0.0]], np.float32)
+    expected = l2_normalize(x)
+    assert not np.shares_memory(expected, x)
+    np.testing.assert_array_equal(x[0], [3.0, 4.0])  # untouched without inplace
+    out = l2_normalize(x, inplace=True)
+    assert out is x
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("kind", ["float64", "strided", "read-only"])
+def test_l2_normalize_in_place_copies_what_it_cannot_scale(kind: str) -> None:
+    base = np.array([[3.0, 4.0, 9.0], [1.0, 0.0, 9.0]], np.float32)
+    x = {"float64": base.astype(np.float64), "strided": base[:, :2], "read-only": base.copy()}[kind]
+    if kind == "read-only":
+        x.flags.writeable = False
+    before = x.copy()
+    out = l2_normalize(x, inplace=True)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-6)

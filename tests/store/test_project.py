@@ -160,6 +160,8 @@ def test_positions_and_sample_ids(make_pool: MakePool) -> None:
         project.import_samples()
         ids = project.sample_ids()
         assert project.positions([ids[3], ids[1]]).tolist() == [3, 1]
+        assert ids.dtype == np.int64 and project.positions([]).dtype == np.int64
+        assert project.positions([]).tolist() == []
         with pytest.raises(AlpickError, match=r"unknown sample id\(s\) \[0, 77\]"):
             project.positions([0, ids[0], 77])
 

@@ -256,6 +256,7 @@ def _load_inputs(
         metadata=meta or {},
         predictions_class=pred,
         query_masks=queries,
+        own_embeddings=needs.embeddings,  # loaded for this selection alone
     )
     return inputs, origin, scored
 

@@ -22,7 +22,7 @@ from alpick.select.balance import BalanceObjective
 from alpick.select.config import InputKind, SelectionConfig, StrategyConfig, StrategyKind
 from alpick.select.distance import MinDistance, l2_normalize
 from alpick.select.errors import SelectionError
-from alpick.select.inputs import SelectionInputs
+from alpick.select.inputs import SelectionInputs, missing_rows
 from alpick.select.kcenter import greedy_farthest
 from alpick.select.similarity import query_similarity
 from alpick.select.threshold import threshold_mask
@@ -48,7 +48,7 @@ def _candidates(
     if inputs.embeddings is not None:  # a NaN row is a sample with no embedding: never picked
         emb = np.asarray(inputs.embeddings, dtype=np.float32)
         if emb.ndim == 2 and len(emb) == n:
-            candidates &= ~np.isnan(emb).any(axis=1)
+            candidates &= ~missing_rows(emb)
     for s in config.strategies:
         if s.strategy == StrategyKind.THRESHOLD:
             assert s.threshold is not None and s.operation is not None
@@ -78,7 +78,10 @@ class _Objectives:
             if s.strategy == StrategyKind.THRESHOLD or s.strength == 0.0:
                 continue
             if s.input == InputKind.EMBEDDINGS and embeddings is None:
-                embeddings = l2_normalize(inputs.embeddings_for(s, n))
+                raw = inputs.embeddings_for(s, n)
+                given = inputs.embeddings
+                copied = not isinstance(given, np.ndarray) or not np.may_share_memory(raw, given)
+                embeddings = l2_normalize(raw, inplace=inputs.own_embeddings or copied)
             if s.strategy == StrategyKind.DIVERSITY:
                 assert embeddings is not None
                 self.diversity = s

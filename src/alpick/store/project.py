@@ -328,8 +328,8 @@ class ProjectStore(Artifacts):
 
     def sample_ids(self) -> NDArray[np.int64]:
         """Row to sample id, ``(N,)``: ``sample_ids()[row]`` is the id of that row."""
-        rows = self._conn.execute("SELECT id FROM samples ORDER BY id").fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64)
+        rows = self._conn.execute("SELECT id FROM samples ORDER BY id")
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     def positions(self, sample_ids: Sequence[int] | NDArray[np.int64]) -> NDArray[np.int64]:
         """Sample ids to rows, ``(len(sample_ids),)``, in the given order.
@@ -337,8 +337,10 @@ class ProjectStore(Artifacts):
         Raises:
             AlpickError: If an id is not in the project.
         """
-        ids = self.sample_ids()
         wanted = np.asarray(sample_ids, dtype=np.int64).reshape(-1)
+        if len(wanted) == 0:
+            return np.zeros(0, dtype=np.int64)
+        ids = self.sample_ids()
         rows = np.searchsorted(ids, wanted)
         found = rows < len(ids)
         found[found] = ids[rows[found]] == wanted[found]
