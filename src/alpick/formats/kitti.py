@@ -19,6 +19,7 @@ from alpick.errors import AlpickError
 from alpick.fileio import write_text_atomic
 from alpick.formats.detections import Classes, Detections
 from alpick.formats.tokens import (
+    FileReader,
     TokenTable,
     check_number_chars,
     raise_at,
@@ -106,11 +107,12 @@ def load_kitti_dir(
     if image_sizes is not None and len(image_sizes) != len(names):
         raise AlpickError(f"{len(image_sizes)} image sizes for {len(names)} files")
     dets: list[Detections] = []
+    reader = FileReader()
     for lo in range(0, len(names), _CHUNK_FILES):
         chunk = names[lo : lo + _CHUNK_FILES]
         paths = [os.path.join(directory, f"{name}.txt") for name in chunk]
         sizes = [None] * len(chunk) if image_sizes is None else image_sizes[lo : lo + len(chunk)]
-        blobs = [read_bytes(p) for p in paths]
+        blobs = reader.read(paths)
         dets += _parse(blobs, paths, classes, sizes, predictions=predictions)
     return names, dets
 
