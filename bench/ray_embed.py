@@ -3,11 +3,12 @@
 Writes ``--n`` generated images (``--size`` pixels square), embeds them with
 ``efficientnet_lite0`` at 224 px in one process (``compute_embeddings``, the baseline), then on
 a local Ray cluster of ``--cpus`` CPUs (started here on 127.0.0.1, stopped at the end) with 1
-and with 2 model workers, and prints images/s, the ratio to the baseline, and the largest
-difference of the rows (the results must equal the single-process ones to 1e-5). The cluster's
-start is not timed; each Ray run includes connecting, starting the actors and shipping the
-model.
+and with 2 model workers of one CPU each and with one worker of every CPU, and prints images/s,
+the ratio to the baseline, and the largest difference of the rows (the results must equal the
+single-process ones to 1e-5). The cluster's start is not timed; each Ray run includes
+connecting, starting the actors and shipping the model.
 
+    nice -n 10 python bench/ray_embed.py --n 1024   # the figures in docs/scale.md
     nice -n 10 python bench/ray_embed.py            # 256 images
     nice -n 10 python bench/ray_embed.py --n 64     # a quick look
 """
@@ -36,6 +37,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import ray
+    import torch
 
     from alpick.distributed import RayOptions
     from alpick.distributed.embed import embed_on_ray
@@ -53,23 +55,24 @@ def main() -> None:
         start = time.perf_counter()
         one, _ = compute_embeddings(paths, batch_size=args.batch_size, **settings)  # type: ignore[arg-type]
         base = args.n / (time.perf_counter() - start)
-        print(f"one process:          {base:7.1f} images/s")
+        print(f"{f'one process, {torch.get_num_threads()} threads:':26}{base:7.1f} images/s")
         ray.init(address="local", num_cpus=args.cpus, include_dashboard=False,
                  logging_level="ERROR", object_store_memory=300 * 2**20)  # fmt: skip
         try:
-            for workers in (1, 2):
+            for workers, cpus in ((1, 1), (2, 1), (1, args.cpus)):
                 start = time.perf_counter()
                 result, _ = embed_on_ray(
                     paths,
-                    options=RayOptions("auto", workers=workers),
+                    options=RayOptions("auto", workers=workers, cpus_per_worker=cpus),
                     batch_size=args.batch_size,
                     **settings,
                 )
                 rate = args.n / (time.perf_counter() - start)
                 diff = float(np.abs(result.embeddings - one.embeddings).max())
+                label = f"Ray, {workers} worker{'s' if workers > 1 else ''} x {cpus} CPU:"
                 print(
-                    f"Ray, {workers} worker{'s' if workers > 1 else ' '}:       {rate:7.1f} "
-                    f"images/s  ({rate / base:.2f}x one process; max |diff| {diff:.1e})"
+                    f"{label:26}{rate:7.1f} images/s  "
+                    f"({rate / base:.2f}x one process; max |diff| {diff:.1e})"
                 )
         finally:
             ray.shutdown()
