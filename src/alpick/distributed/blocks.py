@@ -13,8 +13,8 @@ import math
 import os
 import socket
 import warnings
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +22,9 @@ from numpy.typing import NDArray
 from alpick.distributed.cluster import RayOptions, connected, worker_resources
 from alpick.errors import AlpickError
 from alpick.progress import progress_bar
+
+if TYPE_CHECKING:
+    from alpick.formats.detections import Detections
 
 Batch = dict[str, NDArray[Any]]
 
@@ -123,3 +126,78 @@ def first_error(batch: Batch, key: str = "error") -> tuple[int, str] | None:
 def _last_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return lines[-1] if lines else type(exc).__name__
+
+
+def first_row(payload: Any, n: int) -> NDArray[Any]:
+    """An ``(n,)`` object column whose row 0 carries ``payload`` for the whole batch (the
+    others are ``None``): Ray pickles one object per batch instead of one per row."""
+    column = np.full(n, None, dtype=object)
+    if n:
+        column[0] = payload
+    return column
+
+
+def payloads(batch: Batch, key: str) -> Iterator[Any]:
+    """The payloads of :func:`first_row` columns in a result batch (wherever Ray's blocks cut
+    the rows, each payload arrives once)."""
+    return (p for p in batch[key] if p is not None)
+
+
+def flatten_detections(dets: Sequence[Detections]) -> dict[str, Any]:
+    """The boxes of many images as a few flat arrays, for sending (:func:`unflatten_detections`
+    gives them back exactly, ``None`` confidences and class probabilities included).
+
+    A million per-image objects cost the driver about 2 GiB on the way back from Ray; the same
+    boxes as flat arrays cost what the arrays hold.
+    """
+    counts = np.array([len(d) for d in dets], dtype=np.int64)
+    has_conf = np.array([d.confidence is not None for d in dets], dtype=bool)
+    has_probs = np.array([d.class_probs is not None for d in dets], dtype=bool)
+    widths = {d.class_probs.shape[1] for d in dets if d.class_probs is not None}
+    if len(widths) > 1 or (has_probs.any() and not has_probs[counts > 0].all()):
+        return {"list": list(dets)}  # mixed class probabilities: sent as they are (rare)
+    filled = [d for d in dets if len(d)]
+    confidences = [
+        d.confidence if d.confidence is not None else np.zeros(len(d), np.float32) for d in filled
+    ]
+    flat: dict[str, Any] = {
+        "offsets": np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        "has_conf": has_conf,
+        "has_probs": has_probs,
+        "xyxy": _concat([d.xyxy for d in filled], (0, 4), np.float32),
+        "class_id": _concat([d.class_id for d in filled], (0,), np.int64),
+        "confidence": _concat(confidences, (0,), np.float32),
+    }
+    if widths:
+        probs = [d.class_probs for d in filled if d.class_probs is not None]
+        flat["class_probs"] = _concat(probs, (0, widths.pop()), np.float32)
+    return flat
+
+
+def unflatten_detections(flat: Mapping[str, Any]) -> list[Detections]:
+    """Inverse of :func:`flatten_detections`."""
+    from alpick.formats.detections import Detections
+
+    if "list" in flat:
+        return list(flat["list"])
+    offsets = flat["offsets"].tolist()
+    xyxy, class_id, conf = flat["xyxy"], flat["class_id"], flat["confidence"]
+    probs = flat.get("class_probs")
+    out = []
+    for i, (with_conf, with_probs) in enumerate(
+        zip(flat["has_conf"].tolist(), flat["has_probs"].tolist(), strict=True)
+    ):
+        a, b = offsets[i], offsets[i + 1]
+        out.append(
+            Detections.unchecked(
+                xyxy[a:b],
+                class_id[a:b],
+                conf[a:b] if with_conf else None,
+                probs[a:b] if with_probs and probs is not None else None,
+            )
+        )
+    return out
+
+
+def _concat(parts: list[NDArray[Any]], empty: tuple[int, ...], dtype: type) -> NDArray[Any]:
+    return np.concatenate(parts) if parts else np.zeros(empty, dtype=dtype)

@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from alpick.distributed.blocks import Batch, first_error, run_pool, unreadable_note
+from alpick.distributed.blocks import (
+    Batch,
+    first_error,
+    first_row,
+    flatten_detections,
+    payloads,
+    run_pool,
+    unflatten_detections,
+    unreadable_note,
+)
 from alpick.distributed.cluster import RayOptions, require_ray
 from alpick.errors import AlpickError
 
@@ -42,17 +51,24 @@ class PredictWorker:
 
         paths = [str(p) for p in batch["path"]]
         n = len(paths)
+        packed = None
         try:
-            dets: list[Any] = predict_images(
+            dets = predict_images(
                 self.detector, [Path(p) for p in paths], progress=False, **self.settings
             )
+            packed = {
+                "index": np.asarray(batch["index"], dtype=np.int64),
+                "boxes": flatten_detections(dets),
+            }
             errors = [""] * n
         except AlpickError as exc:
             note = next((unreadable_note(p) for p in paths if unreadable_note(p)), "")
-            dets, errors = [None] * n, [str(exc) + note] * n
-        column = np.empty(n, dtype=object)
-        column[:] = dets
-        return {"index": batch["index"], "detections": column, "error": np.array(errors, object)}
+            errors = [str(exc) + note] * n
+        return {
+            "index": batch["index"],
+            "packed": first_row(packed, n),
+            "error": np.array(errors, object),
+        }
 
 
 def ray_predictor(options: RayOptions) -> Any:
@@ -80,8 +96,10 @@ def predict_on_ray(
         error = first_error(batch)
         if error is not None:
             errors.append(error)
-        for i, det in zip(batch["index"].tolist(), batch["detections"], strict=True):
-            results[i] = det
+        for packed in payloads(batch, "packed"):
+            boxes = unflatten_detections(packed["boxes"])
+            for i, det in zip(packed["index"].tolist(), boxes, strict=True):
+                results[i] = det
 
     detector.model.to("cpu")
     run_pool(

@@ -8,14 +8,22 @@ them block by block in pool order. The driver then checks, scores and stores as 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from alpick.distributed.blocks import Batch, first_error, run_pool, unreadable_note
+from alpick.distributed.blocks import (
+    Batch,
+    first_error,
+    first_row,
+    flatten_detections,
+    payloads,
+    run_pool,
+    unflatten_detections,
+    unreadable_note,
+)
 from alpick.distributed.cluster import RayOptions, require_ray
 from alpick.errors import AlpickError
 from alpick.formats.detections import Classes, Detections
@@ -41,20 +49,22 @@ class ReadWorker:
         ]
         n = len(images)
         classes = Classes(list(self.classes))
-        column = np.empty(n, dtype=object)
+        packed = None
         try:
             _, dets, classes = load_prediction_dir(
                 self.pred_dir, self.fmt, images=images, classes=classes
             )
-            column[:] = dets
+            packed = {
+                "index": np.asarray(batch["index"], dtype=np.int64),
+                "classes": list(classes.names),
+                "boxes": flatten_detections(dets),
+            }
             error = ""
         except AlpickError as exc:
             error = str(exc) + unreadable_note(str(self.pred_dir))
-        names = json.dumps(classes.names)
         return {
             "index": batch["index"],
-            "detections": column,
-            "classes": np.array([names] * n, dtype=object),
+            "packed": first_row(packed, n),
             "error": np.array([error] * n, dtype=object),
         }
 
@@ -86,8 +96,9 @@ def ray_prediction_loader(options: RayOptions, *, progress: bool = True) -> Any:
             if error is not None:
                 errors.append(error)
                 return
-            index = batch["index"].tolist()
-            blocks[index[0]] = (json.loads(batch["classes"][0]), index, list(batch["detections"]))
+            for packed in payloads(batch, "packed"):
+                index = packed["index"].tolist()
+                blocks[index[0]] = (packed["classes"], index, unflatten_detections(packed["boxes"]))
 
         run_pool(
             options,
