@@ -8,8 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alpick.errors import AlpickError
-from alpick.formats import tokens
-from alpick.formats.tokens import FileReader, read_bytes, to_float, to_str, tokenise
+from alpick.formats.tokens import read_bytes, to_float, to_str, tokenise
 
 
 def test_lines_and_files() -> None:
@@ -65,50 +64,3 @@ def test_read_bytes(tmp_path: Path) -> None:
     assert read_bytes(tmp_path / "f") == b"x" * 200_000
     with pytest.raises(AlpickError, match="cannot read"):
         read_bytes(tmp_path)
-
-
-def _files(tmp_path: Path, n: int) -> list[str]:
-    paths = []
-    for i in range(n):
-        path = tmp_path / f"f{i:04d}.txt"
-        if i % 7 != 3:  # every 7th file is missing: b""
-            path.write_bytes(f"apple {i}\n".encode() * (i % 4))
-        paths.append(str(path))
-    return paths
-
-
-def test_file_reader_threads_read_what_one_thread_reads(tmp_path: Path) -> None:
-    paths = _files(tmp_path, 300)
-    serial = [read_bytes(p) for p in paths]
-    reader = FileReader(threads=4)
-    assert reader.read(paths) == serial
-    reader.threaded = True  # as after a batch from the disk
-    assert reader.read(paths) == serial
-    assert reader.read(paths[:5]) == serial[:5]  # too few files for threads: read serially
-
-
-def test_file_reader_raises_the_first_unreadable_file_in_order(tmp_path: Path) -> None:
-    paths = _files(tmp_path, 300)
-    for bad in (paths[40], paths[250]):
-        Path(bad).unlink(missing_ok=True)
-        Path(bad).mkdir()  # a folder where a file should be
-    for threaded in (False, True):
-        reader = FileReader(threads=4)
-        reader.threaded = threaded
-        with pytest.raises(AlpickError, match=r"f0040\.txt: cannot read: not a regular file"):
-            reader.read(paths)
-
-
-def test_file_reader_goes_threaded_while_reads_are_slow(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    paths = _files(tmp_path, 200)
-    reader = FileReader()
-    monkeypatch.setattr(tokens, "_SLOW_SERIAL", 0.0)  # every serial batch looks slow: disk
-    reader.read(paths)
-    assert reader.threaded
-    reader.read(paths[:10])  # too small a batch to judge: no change
-    assert reader.threaded
-    monkeypatch.setattr(tokens, "_FAST_THREADED", 1.0)  # every threaded batch looks fast: cache
-    reader.read(paths)
-    assert not reader.threaded

@@ -16,10 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alpick.errors import AlpickError
-from alpick.fileio import write_text_atomic
+from alpick.fileio import ReadPool, write_text_atomic
 from alpick.formats.detections import Classes, Detections
 from alpick.formats.tokens import (
-    FileReader,
     TokenTable,
     check_number_chars,
     raise_at,
@@ -107,12 +106,12 @@ def load_kitti_dir(
     if image_sizes is not None and len(image_sizes) != len(names):
         raise AlpickError(f"{len(image_sizes)} image sizes for {len(names)} files")
     dets: list[Detections] = []
-    reader = FileReader()
+    reader = ReadPool()  # on a few threads while the files come from the disk
     for lo in range(0, len(names), _CHUNK_FILES):
         chunk = names[lo : lo + _CHUNK_FILES]
         paths = [os.path.join(directory, f"{name}.txt") for name in chunk]
         sizes = [None] * len(chunk) if image_sizes is None else image_sizes[lo : lo + len(chunk)]
-        blobs = reader.read(paths)
+        blobs = reader.map(read_bytes, paths)
         dets += _parse(blobs, paths, classes, sizes, predictions=predictions)
     return names, dets
 

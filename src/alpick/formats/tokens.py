@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -96,53 +94,6 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         raise AlpickError(f"{os.fspath(path)}: cannot read: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
-
-
-#: Threads :class:`FileReader` reads with while the files come from the disk (measured on 1,000,000
-#: files of 88 bytes with a cold cache: 55 s on one thread, 39 s on 2, 31 s on 4, 43 s on 16).
-READ_THREADS = 4
-#: Seconds per file above which a serial batch came from the disk (page cache: about 6 us a
-#: file; disk: about 55 us) and below which a threaded one came from the cache (cache: about
-#: 12 us a file on 4 threads, which only contend for the GIL; disk: about 31 us).
-_SLOW_SERIAL = 20e-6
-_FAST_THREADED = 18e-6
-_PER_THREAD = 64  # fewer files than this per thread: not worth a thread
-
-
-class FileReader:
-    """Reads many small files, batch by batch, serially or on a few threads, whichever is faster.
-
-    From the page cache a file costs microseconds and threads only contend for the GIL (twice
-    as slow); from the disk each read waits on the device, and :data:`READ_THREADS` reads in
-    flight finish 1.8x sooner. The reader times each batch and reads the next one on threads
-    while the files come from the disk, serially while they come from the cache. The bytes and
-    the errors are the same either way: a missing file is ``b""``, and the first unreadable file
-    in the batch's order raises.
-    """
-
-    def __init__(self, threads: int = READ_THREADS) -> None:
-        self.threads = max(1, int(threads))
-        self.threaded = False
-
-    def read(self, paths: Sequence[str]) -> list[bytes]:
-        """The bytes of each file (:func:`read_bytes`), in order."""
-        k = min(self.threads, len(paths) // _PER_THREAD) if self.threaded else 1
-        start = time.perf_counter()
-        if k <= 1:
-            blobs = [read_bytes(p) for p in paths]
-        else:
-            step = -(-len(paths) // k)
-            parts = [paths[i : i + step] for i in range(0, len(paths), step)]
-            with ThreadPoolExecutor(k) as pool:  # map raises the first part's error first
-                blobs = [b for part in pool.map(_read_all, parts) for b in part]
-        if len(paths) >= _PER_THREAD:
-            per_file = (time.perf_counter() - start) / len(paths)
-            self.threaded = per_file > (_FAST_THREADED if k > 1 else _SLOW_SERIAL)
-        return blobs
-
-
-def _read_all(paths: Sequence[str]) -> list[bytes]:
-    return [read_bytes(p) for p in paths]
 
 
 def tokenise(blobs: Sequence[bytes]) -> TokenTable:

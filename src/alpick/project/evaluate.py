@@ -34,11 +34,11 @@ def _prediction_format(predictions: Path) -> str:
 
 
 def _image_list(images: Path) -> list[Image]:
-    from alpick.store.scan import find_images, read_image_info
+    from alpick.store.scan import find_images, read_images
 
     if not images.is_dir():
         raise AlpickError(f"{images}: no such images folder")
-    infos = [read_image_info(images, p) for p in find_images(images)]
+    infos = read_images(images, find_images(images))
     if not infos:
         raise AlpickError(f"{images}: no images (.png, .jpg) found")
     return [(i.path, i.width, i.height) for i in infos]

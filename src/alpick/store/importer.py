@@ -9,23 +9,14 @@ oracle's truth, and class ids only ever grow.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from alpick.formats.detections import Classes, Detections
 from alpick.store.db import transaction
 from alpick.store.labels_io import load_labels
 from alpick.store.records import ImportReport
-from alpick.store.scan import ImageInfo, find_images, read_image_info
-
-
-def _with_progress(paths: list[str], progress: bool) -> Iterator[str]:
-    from alpick.progress import progress_bar
-
-    with progress_bar(len(paths), "reading images", enabled=progress) as advance:
-        for path in paths:
-            yield path
-            advance(1)
+from alpick.store.scan import find_images, read_images
 
 
 def _label_rows(
@@ -62,9 +53,7 @@ def import_samples(
         for sid, path, w, h in conn.execute("SELECT id, path, width, height FROM samples")
     }
     new_paths = [p for p in paths if p not in known]
-    infos: list[ImageInfo] = [
-        read_image_info(images_dir, p) for p in _with_progress(new_paths, progress)
-    ]
+    infos = read_images(images_dir, new_paths, progress=progress)
     sizes = [(p, w, h) for p, (_, w, h) in known.items()]
     sizes += [(i.path, i.width, i.height) for i in infos]
     labels, file_classes = load_labels(labels_dir, label_format, sizes)
