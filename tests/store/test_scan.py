@@ -42,3 +42,19 @@ def test_the_first_unreadable_image_in_order_is_named(
     monkeypatch.setattr(scan, "BATCH", 150)
     with pytest.raises(AlpickError, match=f"cannot read image .*{paths[200]}"):
         read_images(tmp_path, paths)
+
+
+def test_a_bomb_in_a_threaded_batch_is_an_error_and_the_filter_is_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warnings
+
+    paths = _pool(tmp_path, 450)  # images of at most 8 x 9 = 72 pixels
+    big = paths[200]  # the second batch: on threads
+    Image.new("RGB", (10, 10)).save(tmp_path / big)  # 100 pixels: a warning, not PIL's error
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 80)
+    monkeypatch.setattr(scan, "BATCH", 150)
+    filters = list(warnings.filters)
+    with pytest.raises(AlpickError, match=f"cannot read image .*{big}: too large"):
+        read_images(tmp_path, paths)
+    assert warnings.filters == filters

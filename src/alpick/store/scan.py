@@ -6,6 +6,7 @@ pixels); the hash is blake2b over the file's bytes, read once and shared with th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -63,15 +64,34 @@ def read_image_info(root: Path, path: str) -> ImageInfo:
     Raises:
         AlpickError: If the file cannot be read or is not an image PIL recognizes.
     """
+    with _bombs_are_errors():
+        return _read_image_info(root, path)
+
+
+@contextlib.contextmanager
+def _bombs_are_errors() -> Iterator[None]:
+    """PIL's decompression-bomb warning raised as an error while inside.
+
+    The warnings filter is one for the whole process, and ``catch_warnings`` is not
+    thread-safe: enter it on the calling thread only, around all the work of the pool's
+    threads, never inside them.
+    """
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
+def _read_image_info(root: Path, path: str) -> ImageInfo:
+    """:func:`read_image_info` without setting the warnings filter (safe on any thread)."""
     from PIL import Image, UnidentifiedImageError
 
     full = root / path
     data = read_bytes(full)  # a FIFO is refused, not waited on
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise AlpickError(f"cannot read image {full}: too large ({exc})") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
@@ -92,9 +112,12 @@ def read_images(root: Path, paths: Sequence[str], *, progress: bool = False) -> 
     """
     from alpick.progress import progress_bar
 
-    pool, read = ReadPool(), partial(read_image_info, root)
+    pool, read = ReadPool(), partial(_read_image_info, root)
     infos: list[ImageInfo] = []
-    with progress_bar(len(paths), "reading images", enabled=progress) as advance:
+    with (
+        _bombs_are_errors(),
+        progress_bar(len(paths), "reading images", enabled=progress) as advance,
+    ):
         for lo in range(0, len(paths), BATCH):
             infos += pool.map(read, paths[lo : lo + BATCH])
             advance(len(infos) - lo)
