@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 from alpick.distributed.blocks import (
+    boxes_column,
     first_row,
     flatten_detections,
     payloads,
+    returned_boxes,
     unflatten_detections,
 )
 from alpick.formats.detections import Detections
@@ -69,3 +71,15 @@ def test_one_payload_per_batch_wherever_the_rows_are_cut() -> None:
     found = [p for half in halves for p in payloads(half, "packed")]
     assert len(found) == 1 and found[0]["index"].tolist() == [5, 6, 7, 8, 9]
     assert first_row("x", 0).shape == (0,)
+
+
+def test_a_workers_boxes_come_back_with_their_indices_and_extras() -> None:
+    dets = CASES["predictions"]
+    batch = {"index": np.array([7, 8, 9])}
+    result = {"index": batch["index"], "packed": boxes_column(batch, dets, classes=["apple"])}
+    (index, boxes, packed), *rest = list(returned_boxes(result))
+    assert rest == [] and index == [7, 8, 9] and packed["classes"] == ["apple"]
+    for a, b in zip(dets, boxes, strict=True):
+        _same(a, b)
+    failed = {"index": batch["index"], "packed": boxes_column(batch, None)}
+    assert list(returned_boxes(failed)) == []

@@ -143,6 +143,23 @@ def payloads(batch: Batch, key: str) -> Iterator[Any]:
     return (p for p in batch[key] if p is not None)
 
 
+def boxes_column(batch: Batch, dets: Sequence[Detections] | None, **extra: Any) -> NDArray[Any]:
+    """The ``packed`` column of a worker's result: the batch's boxes as flat arrays (``None``
+    when the batch failed), its indices and ``extra`` fields, in one :func:`first_row` payload."""
+    n = len(batch["index"])
+    if dets is None:
+        return first_row(None, n)
+    index = np.asarray(batch["index"], dtype=np.int64)
+    return first_row({"index": index, "boxes": flatten_detections(dets), **extra}, n)
+
+
+def returned_boxes(batch: Batch) -> Iterator[tuple[list[int], list[Detections], dict[str, Any]]]:
+    """For each :func:`boxes_column` payload in a result batch: its indices, its boxes and the
+    payload itself (for the ``extra`` fields)."""
+    for packed in payloads(batch, "packed"):
+        yield packed["index"].tolist(), unflatten_detections(packed["boxes"]), packed
+
+
 def flatten_detections(dets: Sequence[Detections]) -> dict[str, Any]:
     """The boxes of many images as a few flat arrays, for sending (:func:`unflatten_detections`
     gives them back exactly, ``None`` confidences and class probabilities included).

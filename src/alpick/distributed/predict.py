@@ -17,12 +17,10 @@ import numpy as np
 
 from alpick.distributed.blocks import (
     Batch,
+    boxes_column,
     first_error,
-    first_row,
-    flatten_detections,
-    payloads,
+    returned_boxes,
     run_pool,
-    unflatten_detections,
     unreadable_note,
 )
 from alpick.distributed.cluster import RayOptions, require_ray
@@ -51,22 +49,18 @@ class PredictWorker:
 
         paths = [str(p) for p in batch["path"]]
         n = len(paths)
-        packed = None
+        dets = None
         try:
             dets = predict_images(
                 self.detector, [Path(p) for p in paths], progress=False, **self.settings
             )
-            packed = {
-                "index": np.asarray(batch["index"], dtype=np.int64),
-                "boxes": flatten_detections(dets),
-            }
             errors = [""] * n
         except AlpickError as exc:
             note = next((unreadable_note(p) for p in paths if unreadable_note(p)), "")
             errors = [str(exc) + note] * n
         return {
             "index": batch["index"],
-            "packed": first_row(packed, n),
+            "packed": boxes_column(batch, dets),
             "error": np.array(errors, object),
         }
 
@@ -96,9 +90,8 @@ def predict_on_ray(
         error = first_error(batch)
         if error is not None:
             errors.append(error)
-        for packed in payloads(batch, "packed"):
-            boxes = unflatten_detections(packed["boxes"])
-            for i, det in zip(packed["index"].tolist(), boxes, strict=True):
+        for index, boxes, _ in returned_boxes(batch):
+            for i, det in zip(index, boxes, strict=True):
                 results[i] = det
 
     detector.model.to("cpu")

@@ -16,12 +16,10 @@ import numpy as np
 
 from alpick.distributed.blocks import (
     Batch,
+    boxes_column,
     first_error,
-    first_row,
-    flatten_detections,
-    payloads,
+    returned_boxes,
     run_pool,
-    unflatten_detections,
     unreadable_note,
 )
 from alpick.distributed.cluster import RayOptions, require_ray
@@ -49,22 +47,17 @@ class ReadWorker:
         ]
         n = len(images)
         classes = Classes(list(self.classes))
-        packed = None
+        dets = None
         try:
             _, dets, classes = load_prediction_dir(
                 self.pred_dir, self.fmt, images=images, classes=classes
             )
-            packed = {
-                "index": np.asarray(batch["index"], dtype=np.int64),
-                "classes": list(classes.names),
-                "boxes": flatten_detections(dets),
-            }
             error = ""
         except AlpickError as exc:
             error = str(exc) + unreadable_note(str(self.pred_dir))
         return {
             "index": batch["index"],
-            "packed": first_row(packed, n),
+            "packed": boxes_column(batch, dets, classes=list(classes.names)),
             "error": np.array([error] * n, dtype=object),
         }
 
@@ -96,9 +89,8 @@ def ray_prediction_loader(options: RayOptions, *, progress: bool = True) -> Any:
             if error is not None:
                 errors.append(error)
                 return
-            for packed in payloads(batch, "packed"):
-                index = packed["index"].tolist()
-                blocks[index[0]] = (packed["classes"], index, unflatten_detections(packed["boxes"]))
+            for index, boxes, packed in returned_boxes(batch):
+                blocks[index[0]] = (packed["classes"], index, boxes)
 
         run_pool(
             options,
